@@ -1,0 +1,2 @@
+// The library API of rseq-abi.
+export {};
