@@ -1,0 +1,28 @@
+// Kernel and glibc versions: "6.3", "7.0.10", "6.1.0-27-amd64", "6.18.44-fc-v1147".
+
+export type Version = readonly number[];
+
+/** The numeric prefix of a release string, or undefined when it has none. */
+export function parseVersion(text: string): Version | undefined {
+  const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text.trim());
+  if (!m) return undefined;
+  return m.slice(1).filter((x) => x !== undefined).map(Number);
+}
+
+export function compareVersions(a: Version, b: Version): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** compare two version strings (both must parse) */
+export function cmp(a: string, b: string): number {
+  return compareVersions(parseVersion(a) ?? [0], parseVersion(b) ?? [0]);
+}
+
+/** from <= v < to, with an absent `to` meaning no upper bound */
+export function inRange(v: string, from: string, to: string | undefined): boolean {
+  return cmp(v, from) >= 0 && (to === undefined || cmp(v, to) < 0);
+}

@@ -1,0 +1,2 @@
+export { predict, rangeFor, PredictError } from './predict.js';
+export { Case, Cases, type CaseInput, type Outcome } from './case.js';
