@@ -21,7 +21,9 @@
  * registered state could not be set up. Each case runs in a forked child, so every case starts
  * unregistered and a fatal signal is reported, not suffered. A kernel that kills the task on the
  * way back from the syscall leaves no chance to read its return value, so such a case is run once
- * more under ptrace to read it ("?" when that is not possible).
+ * more under ptrace to read it ("?" when that is not possible, or the child died before the call
+ * returned). A registered area that is then unmapped ("unmapped" with regptr "same") kills the
+ * child at its next preemption, so such cases are racy by nature.
  *
  * It re-executes itself with GLIBC_TUNABLES=glibc.pthread.rseq=0 so that glibc leaves the
  * thread unregistered.
@@ -129,7 +131,8 @@ static char *map(unsigned long size)
 	return p;
 }
 
-static unsigned long page_round(unsigned long n)
+/* Whole pages for n bytes, plus one so that even an empty area has a page of its own. */
+static unsigned long pages_for(unsigned long n)
 {
 	unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
 	return (n + page - 1) / page * page + page;
@@ -138,7 +141,7 @@ static unsigned long page_round(unsigned long n)
 /* An address that is a multiple of align and not of 2 * align, with room for size bytes. */
 static char *aligned_area(unsigned long align, unsigned long size)
 {
-	uintptr_t base = (uintptr_t)map(page_round(3 * align + size));
+	uintptr_t base = (uintptr_t)map(pages_for(3 * align + size));
 	return (char *)((base + 2 * align - 1) / (2 * align) * (2 * align) + align);
 }
 
@@ -153,20 +156,20 @@ static void run(const struct kase *k)
 	if (strcmp(k->addr, "valid") == 0)
 		area = aligned_area(k->align, room);
 	else if (strcmp(k->addr, "unmapped") == 0)
-		area = map(page_round(room));
+		area = map(pages_for(room));
 	else if (strcmp(k->addr, "kernel") == 0)
 		area = (char *)(uintptr_t)-4096;
 	else if (same) /* null: nothing can be registered there */
 		_exit(EXIT_UNSUPPORTED);
 
 	if (registered) {
-		char *at = same ? area : map(page_round(k->reglen));
+		char *at = same ? area : map(pages_for(k->reglen));
 		if (sys_rseq(at, k->reglen, 0, signature(k->regsig)) != 0)
 			_exit(EXIT_SETUP + errno);
 	}
 	/* unmapped: the mapping is removed, after the registration when that is the same area */
 	if (strcmp(k->addr, "unmapped") == 0)
-		munmap(area, page_round(room));
+		munmap(area, pages_for(room));
 
 	int flags = k->flags | (strcmp(k->op, "unregister") == 0 ? RSEQ_FLAG_UNREGISTER : 0);
 	long rc = sys_rseq(area, k->len, flags, signature(k->sig));
@@ -178,9 +181,11 @@ static void run(const struct kase *k)
 	_exit(err);
 }
 
-/* Reruns a case under ptrace and returns the errno of its last rseq call, or -1. */
+/* Reruns a case under ptrace and returns the errno of the case's rseq call, or -1 when the child
+ * died before that call returned. */
 static int traced_errno(const struct kase *k)
 {
+	int calls = strcmp(k->regptr, "-") != 0 ? 2 : 1; /* the setup's registration comes first */
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
@@ -190,16 +195,13 @@ static int traced_errno(const struct kase *k)
 		raise(SIGSTOP);
 		run(k);
 	}
-	int status, result = -1, in_rseq = 0;
+	int status, result = -1, in_rseq = 0, deliver = 0;
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) /* the SIGSTOP */
 		return -1;
 	ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
-	int deliver = 0;
-	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(long)deliver) != 0)
-			break;
+	while (ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(long)deliver) == 0) {
 		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
-			break;
+			return result; /* exited or killed: reaped */
 		deliver = 0;
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
 			deliver = WSTOPSIG(status); /* a signal for the child: let it have it */
@@ -210,11 +212,10 @@ static int traced_errno(const struct kase *k)
 			continue;
 		if (info.op == PTRACE_SYSCALL_INFO_ENTRY)
 			in_rseq = info.entry.nr == __NR_rseq;
-		else if (info.op == PTRACE_SYSCALL_INFO_EXIT && in_rseq)
+		else if (info.op == PTRACE_SYSCALL_INFO_EXIT && in_rseq && --calls == 0)
 			result = info.exit.is_error ? (int)-info.exit.rval : 0;
 	}
-	if (waitpid(pid, &status, 0) < 0 && errno != ECHILD)
-		return -1;
+	waitpid(pid, &status, 0);
 	return result;
 }
 
