@@ -1,5 +1,5 @@
 // Reads a spec: YAML with positions, then the strict schema. Returns every problem at once.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, type SpecError } from './errors.js';
 import { SpecSchema, type Spec } from './schema.js';
@@ -73,7 +73,9 @@ export function parseSpec(text: string, file: string): Loaded {
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    return fail(`cannot expand the document: ${(err as Error).message}`);
+    let at = { line: 1, col: 1 };
+    visit(doc, { Alias: (_, node) => { if (node.range) at = positions.pos(node.range[0]); return visit.BREAK; } });
+    return { errors: [{ file, ...at, path: '', message: `aliases expand too far (more than ${MAX_ALIAS_COUNT} nodes): ${(err as Error).message}` }] };
   }
   const result = SpecSchema.safeParse(data);
   if (!result.success) return { positions, errors: result.error.issues.flatMap((i) => schemaErrors(positions, i)) };
@@ -95,7 +97,7 @@ function schemaErrors(positions: Positions, issue: z.core.$ZodIssue): SpecError[
     const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
     if (depth(best) > 0) return best.flatMap((i) => schemaErrors(positions, { ...i, path: [...path, ...i.path] } as z.core.$ZodIssue));
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && !positions.doc.hasIn(path)) {
     const key = path[path.length - 1];
     return [positions.error(path.slice(0, -1), `missing required key "${String(key)}"`)];
   }

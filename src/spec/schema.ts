@@ -18,7 +18,7 @@ const doc = z
 export const primitiveTypes = ['u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'char[]'] as const;
 const typeName = z.union([
   z.enum(primitiveTypes),
-  z.string().regex(/^struct [A-Za-z_][A-Za-z0-9_]*$/, 'must be a primitive type or "struct NAME"'),
+  z.string().regex(/^struct [A-Za-z_][A-Za-z0-9_]*$/, `must be one of ${primitiveTypes.join(', ')} or "struct NAME"`),
 ], { error: `must be one of ${primitiveTypes.join(', ')} or "struct NAME"` });
 
 export interface InlineMember { name: string; type: TypeExpr; doc?: string }

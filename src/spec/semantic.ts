@@ -51,7 +51,7 @@ function checkUniqueNames(spec: Spec, report: Report) {
   unique(spec.generations, (g) => g.kernel, (i) => ['generations', i, 'kernel'], 'generation', report);
   unique(spec.structs, (s) => s.name, (i) => ['structs', i, 'name'], 'struct name', report);
   spec.structs.forEach((s, si) =>
-    unique(s.fields, (f) => `${f.name}@${f.until ?? ''}`, (i) => ['structs', si, 'fields', i, 'name'], `field name in struct ${s.name}`, report));
+    unique(s.fields, (f) => f.name, (i) => ['structs', si, 'fields', i, 'name'], `field name in struct ${s.name}`, report));
   unique(spec.enums, (e) => e.name, (i) => ['enums', i, 'name'], 'enum name', report);
   unique(spec.architectures, (a) => a.name, (i) => ['architectures', i, 'name'], 'architecture', report);
   unique(spec.registration.steps, (s) => s.id, (i) => ['registration', 'steps', i, 'id'], 'step id', report);
@@ -89,7 +89,7 @@ function checkReferences(spec: Spec, report: Report) {
       if (f.end && f.type !== 'char[]') report([...at, 'type'], 'the end marker must be char[]');
       const last = fi === s.fields.length - 1;
       if ((f.end || f.type === 'char[]') && !last) report([...at, 'name'], 'a flexible array must be the last field');
-      if (f.reserved === false && f.until) report([...at, 'until'], 'only a reserved field may be replaced');
+      if (!f.reserved && f.until) report([...at, 'until'], 'only a reserved field may be replaced');
     });
   });
   spec.enums.forEach((e, ei) => e.values.forEach((v, vi) => needGen(v.since, ['enums', ei, 'values', vi, 'since'])));
@@ -192,7 +192,7 @@ function checkRegistration(spec: Spec, report: Report) {
     // A range without the syscall decides at NOSYS; the others need every parameter a step reads.
     if (r.params.noSyscall === true) return;
     for (const name of used.keys()) {
-      if (name in paramKinds && !(name in r.params)) report(at, `missing parameter "${name}" used by the steps`);
+      if (name in paramKinds && !(name in r.params)) report(at, `missing parameter "${name}" used by the steps`, true);
     }
   });
 }
@@ -245,10 +245,8 @@ function checkLayouts(spec: Spec, report: Report) {
           const now = l.fields.find((f) => f.name === old.name);
           const spec = rseq.fields.find((x) => x.name === old.name && presentIn(x, previous!.generation));
           const path = ['structs', rseqIndex, 'fields', rseq.fields.indexOf(spec!)];
-          if (!now) {
-            if (!old.reserved) report([...path, 'name'], `field ${old.name} of ${previous.generation} disappears in ${g.kernel}`);
-            continue;
-          }
+          if (!now) continue; // a replaced reserved field: checkReferences allows no other
+
           if (now.offset !== old.offset) report([...path, 'name'], `field ${old.name} moves from ${old.offset} in ${previous.generation} to ${now.offset} in ${g.kernel}`);
           const reshaped = spec && typeIn(spec, previous.generation) !== typeIn(spec, g.kernel);
           if (now.size !== old.size || now.align !== old.align || (!reshaped && now.type !== old.type)) {

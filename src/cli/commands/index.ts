@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
+import { registerLayout } from './layout.js';
+import { registerPredict } from './predict.js';
+import { registerValidate } from './validate.js';
 
 /** Every command module registers itself on the program. */
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [
+  registerValidate,
+  registerLayout,
+  registerPredict,
+];
