@@ -12,7 +12,7 @@ import { cmp, inRange, parseVersion } from './version.js';
 
 export * from './types.js';
 export { cmp as compareVersionStrings, parseVersion } from './version.js';
-export { flatten } from './layout.js';
+export { flatten, presentIn, typeIn } from './layout.js';
 
 export const defaultSpecPath = packagePath('spec', 'rseq.yaml');
 

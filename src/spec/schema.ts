@@ -86,6 +86,7 @@ export const Enum = z.strictObject({
 
 const Constant = z.strictObject({
   name: identifier,
+  prefixed: z.boolean().optional(),
   value: safeInt,
   since: version,
   header: z.string().regex(/^[a-z0-9_/]+\.h$/, 'must be a header path like linux/auxvec.h'),

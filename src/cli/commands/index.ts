@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerGenerate } from './generate.js';
 import { registerLayout } from './layout.js';
 import { registerPredict } from './predict.js';
 import { registerValidate } from './validate.js';
@@ -10,4 +11,5 @@ export const commands: Register[] = [
   registerValidate,
   registerLayout,
   registerPredict,
+  registerGenerate,
 ];

@@ -1,0 +1,27 @@
+// Every generator, in the order generate runs them. Each is a leaf: it imports the model only.
+import type { Model } from '../src/model/index.js';
+import { generateCHeaders } from './c-header/index.js';
+import { generateSchema } from './schema/index.js';
+import type { GeneratedFile, Generator } from './types.js';
+
+export type { GeneratedFile } from './types.js';
+
+/** Generators loaded on demand, so commands that need one output do not load them all. */
+const generators: Record<string, () => Promise<Generator>> = {
+  'c-header': async () => generateCHeaders,
+  schema: async () => generateSchema,
+};
+
+export const generatorNames = Object.keys(generators);
+
+/** Runs every generator; files sorted by path, paths unique. */
+export async function generateAll(model: Model): Promise<GeneratedFile[]> {
+  const files: GeneratedFile[] = [];
+  for (const load of Object.values(generators)) files.push(...(await (await load())(model)));
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw new Error(`two generators write generated/${f.path}`);
+    seen.add(f.path);
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

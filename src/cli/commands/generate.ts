@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { createTwoFilesPatch } from 'diff';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { generateAll, type GeneratedFile } from '../../../generators/index.js';
+import { packagePath } from '../../paths.js';
+import { color, modelFrom, specOption, writeFileAtomic } from '../common.js';
+import { ExitCode } from '../errors.js';
+
+interface Options { out: string; check?: boolean; spec: string }
+
+export function registerGenerate(program: Command) {
+  program
+    .command('generate')
+    .description('write every output (C headers, TypeScript bindings, docs, schema, helper) under generated/')
+    .option('--out <dir>', 'directory to write into', packagePath('generated'))
+    .option('--check', 'write nothing; exit 1 listing every stale, missing or extra file with a diff')
+    .addOption(specOption())
+    .action(async (opts: Options) => {
+      const model = modelFrom(opts.spec);
+      const files = await generateAll(model);
+      const report = compare(opts.out, files);
+      if (opts.check) {
+        if (!report.stale.length && !report.missing.length && !report.extra.length) {
+          process.stdout.write(`${color.green('current')}: ${files.length} files in ${shown(opts.out)}\n`);
+          return;
+        }
+        for (const f of report.missing) process.stdout.write(`${color.red('missing')} ${shown(join(opts.out, f.path))}\n`);
+        for (const p of report.extra) process.stdout.write(`${color.red('extra')}   ${shown(join(opts.out, p))} (no generator writes it)\n`);
+        for (const { file, old } of report.stale) {
+          process.stdout.write(`${color.red('stale')}   ${shown(join(opts.out, file.path))}\n`);
+          process.stdout.write(createTwoFilesPatch(`a/${file.path}`, `b/${file.path}`, old, file.content, 'committed', 'generated', { context: 2 }));
+        }
+        const n = report.stale.length + report.missing.length + report.extra.length;
+        process.stdout.write(`${n} file${n === 1 ? '' : 's'} out of date: run \`rseq-abi generate\`\n`);
+        process.exitCode = ExitCode.Findings;
+        return;
+      }
+      for (const f of [...report.missing, ...report.stale.map((s) => s.file)]) writeFileAtomic(join(opts.out, f.path), f.content);
+      for (const p of report.extra) rmSync(join(opts.out, p));
+      const changed = report.missing.length + report.stale.length;
+      process.stdout.write(`${changed} written, ${report.extra.length} removed, ${files.length - changed} unchanged in ${shown(opts.out)}\n`);
+    });
+}
+
+const shown = (p: string) => relative(process.cwd(), p) || '.';
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (!name.startsWith('.')) out.push(relative(dir, p).split('\\').join('/'));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function compare(dir: string, files: GeneratedFile[]) {
+  const expected = new Set(files.map((f) => f.path));
+  const missing: GeneratedFile[] = [];
+  const stale: { file: GeneratedFile; old: string }[] = [];
+  for (const f of files) {
+    const p = join(dir, f.path);
+    if (!existsSync(p)) missing.push(f);
+    else {
+      const old = readFileSync(p, 'utf8');
+      if (old !== f.content) stale.push({ file: f, old });
+    }
+  }
+  const extra = listFiles(dir).filter((p) => !expected.has(p));
+  return { missing, stale, extra };
+}
