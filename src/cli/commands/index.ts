@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerGenerate } from './generate.js';
+import { registerHeader } from './header.js';
 import { registerLayout } from './layout.js';
 import { registerPredict } from './predict.js';
 import { registerValidate } from './validate.js';
@@ -12,4 +13,5 @@ export const commands: Register[] = [
   registerLayout,
   registerPredict,
   registerGenerate,
+  registerHeader,
 ];
