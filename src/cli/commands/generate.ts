@@ -6,6 +6,7 @@ import { generateAll, type GeneratedFile } from '../../../generators/index.js';
 import { packagePath } from '../../paths.js';
 import { color, modelFrom, specOption, writeFileAtomic } from '../common.js';
 import { ExitCode } from '../errors.js';
+import { rememberGenerated } from '../generate-memo.js';
 
 interface Options { out: string; check?: boolean; spec: string }
 
@@ -15,10 +16,12 @@ export function registerGenerate(program: Command) {
     .description('write every output (C headers, TypeScript bindings, docs, schema, helper) under generated/')
     .option('--out <dir>', 'directory to write into', packagePath('generated'))
     .option('--check', 'write nothing; exit 1 listing every stale, missing or extra file with a diff')
+    .option('--no-memo', 'run every generator even for a spec and code already generated from')
     .addOption(specOption())
     .action(async (opts: Options) => {
       const model = modelFrom(opts.spec);
       const files = await generateAll(model);
+      rememberGenerated(opts.spec, files);
       const report = compare(opts.out, files);
       if (opts.check) {
         if (!report.stale.length && !report.missing.length && !report.extra.length) {
