@@ -10,6 +10,7 @@ export type { GeneratedFile } from './types.js';
 const generators: Record<string, () => Promise<Generator>> = {
   'c-header': async () => generateCHeaders,
   schema: async () => generateSchema,
+  helper: async () => (await import('./helper/index.js')).generateHelper,
 };
 
 export const generatorNames = Object.keys(generators);
