@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDiff } from './diff.js';
 import { registerGenerate } from './generate.js';
 import { registerHeader } from './header.js';
 import { registerLayout } from './layout.js';
@@ -13,5 +14,6 @@ export const commands: Register[] = [
   registerLayout,
   registerPredict,
   registerGenerate,
+  registerDiff,
   registerHeader,
 ];
