@@ -31,18 +31,20 @@ const cases: { suite: string; cross?: boolean; hostOnly?: boolean; generation?: 
 
 /** The compiler for an arch; arches without their own Debian cross compiler use a sibling's with flags. */
 const host = process.arch === 'x64' ? 'x86_64' : undefined;
-const standIns: Record<string, { cc: string; flags: string[] }> = {
+const standIns: Record<string, { cc: string; flags: string[]; pkg?: string }> = {
+  // Debian 12 has no loongarch64 gcc; its clang-16 targets it.
+  loongarch64: { cc: 'clang-16', flags: ['--target=loongarch64-linux-gnu'], pkg: 'clang-16' },
   aarch64_be: { cc: 'aarch64-linux-gnu-gcc', flags: ['-mbig-endian'] },
   armeb: { cc: 'arm-linux-gnueabihf-gcc', flags: ['-mbig-endian'] },
   mips_n32: { cc: 'mips64el-linux-gnuabi64-gcc', flags: ['-mabi=n32'] },
 };
-/** No cross compiler in Debian 12 (CI's image): skipped, not failed, in CI too. */
-const notInDebian12 = new Set(['loongarch64']);
+/** Architectures younger than some suites' kernels: those suites ship no header for them. */
+const notInEverySuite = new Set(['loongarch64']);
 
 function compilerFor(a: Arch): { cc: string; flags: string[]; pkg: string } {
   if (a.name === host) return { cc: 'cc', flags: [], pkg: 'gcc' };
-  const { cc, flags } = standIns[a.name] ?? { cc: `${a.triplet}-gcc`, flags: [] };
-  return { cc, flags, pkg: `gcc-${cc.replace(/-gcc$/, '').replace(/_/g, '-')}` };
+  const { cc, flags, pkg } = standIns[a.name] ?? { cc: `${a.triplet}-gcc`, flags: [] };
+  return { cc, flags, pkg: pkg ?? `gcc-${cc.replace(/-gcc$/, '').replace(/_/g, '-')}` };
 }
 
 interface Tree { pkg: string; version: string; includeDirs: string[] }
@@ -106,10 +108,8 @@ describeNeeds(unreachable, 'the model equals real UAPI headers', () => {
       for (const a of model.arches.filter((x) => !c.hostOnly || x.name === host)) {
         const { cc, flags, pkg } = compilerFor(a);
         const t = trees.get(`${i} ${a.name}`);
-        if (notInDebian12.has(a.name) && !t) {
-          it.skip(`${a.name} (skipped: ${cc} not found; Debian 12 has no ${pkg})`, () => {});
-          continue;
-        }
+        // loongarch64 came with 5.19: bullseye and bookworm have no header of it to hold the model against.
+        if (notInEverySuite.has(a.name) && t instanceof DebianError && t.kind === 'not-found') continue;
         const name = t && !(t instanceof Error) ? `${a.name}: ${t.pkg} ${t.version}` : a.name;
         itNeeds(needTool(cc, pkg), name, async () => {
           if (t instanceof Error) throw t;
