@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDiff } from './diff.js';
 import { registerGenerate } from './generate.js';
 import { registerHeader } from './header.js';
+import { registerKernels } from './kernels.js';
 import { registerLayout } from './layout.js';
 import { registerPredict } from './predict.js';
 import { registerValidate } from './validate.js';
@@ -16,4 +17,5 @@ export const commands: Register[] = [
   registerGenerate,
   registerDiff,
   registerHeader,
+  registerKernels,
 ];
