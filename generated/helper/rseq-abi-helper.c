@@ -806,6 +806,29 @@ static void put_fields(struct out *o, const volatile struct rseq *a)
 	put(o, "}");
 }
 
+/* A copy of a live area, so that its fields and its bytes are printed from the same instant. */
+struct snap { unsigned char bytes[256]; } __attribute__((aligned(64)));
+static size_t snapshot(struct snap *dst, const volatile void *src, size_t n)
+{
+	if (n > sizeof dst->bytes)
+		n = sizeof dst->bytes;
+	memset(dst, 0, sizeof *dst);
+	for (size_t i = 0; i < n; i++)
+		dst->bytes[i] = ((const volatile unsigned char *)src)[i];
+	return n;
+}
+
+/* Fields and bytes of an area, from one snapshot: "fields": {...}, "hex": "..." */
+static void put_area(struct out *o, const volatile void *area, size_t n)
+{
+	struct snap s;
+	n = snapshot(&s, area, n);
+	put(o, "\"fields\": ");
+	put_fields(o, (const volatile struct rseq *)s.bytes);
+	put(o, ", \"hex\": ");
+	put_hex(o, s.bytes, n);
+}
+
 /* ---- the system call and the areas ---- */
 static long sys_rseq(void *area, uint32_t len, int flags, uint32_t sig)
 {
@@ -915,14 +938,23 @@ static void glibc_pass(struct out *o)
 		return;
 	}
 	const volatile struct rseq *a = (const volatile struct rseq *)((char *)thread_pointer() + *off);
-	sched_yield();
-	int cpu = sched_getcpu();
 	unsigned long dump = max_ul(*size, RSEQ_ABI_LEGACY_SIZE);
+	struct snap s;
+	int cpu = -1;
+	/* a snapshot taken on one CPU: sched_getcpu() before and after agree */
+	for (int tries = 0; tries < 100; tries++) {
+		sched_yield();
+		cpu = sched_getcpu();
+		dump = snapshot(&s, a, dump);
+		if (sched_getcpu() == cpu)
+			break;
+	}
+	const struct rseq *sa = (const struct rseq *)s.bytes;
 	put(o, ", \"registered\": %s, \"area\": {\"address\": \"%p\", \"schedGetcpu\": %d, \"fields\": ",
-	    (int32_t)a->cpu_id >= 0 ? "true" : "false", (const void *)a, cpu);
-	put_fields(o, a);
+	    (int32_t)sa->cpu_id >= 0 ? "true" : "false", (const void *)a, cpu);
+	put_fields(o, sa);
 	put(o, ", \"hex\": ");
-	put_hex(o, (const volatile unsigned char *)a, dump);
+	put_hex(o, s.bytes, dump);
 	put(o, "}, \"ptrace\": ");
 	put_ptrace_config(o, (const void *)a);
 	put(o, "}");
@@ -1189,10 +1221,8 @@ static void own_pass(struct out *o, long feature_size, long align)
 		return;
 	}
 	sched_yield();
-	put(o, ", \"fields\": ");
-	put_fields(o, a);
-	put(o, ", \"hex\": ");
-	put_hex(o, (volatile unsigned char *)mem, alloc);
+	put(o, ", ");
+	put_area(o, mem, alloc);
 
 	cpu_set_t allowed;
 	put(o, ", \"cpus\": [");
@@ -1226,10 +1256,8 @@ static void own_pass(struct out *o, long feature_size, long align)
 	sched_yield();
 	put(o, ", \"afterUnregister\": {\"errno\": ");
 	put_errno(o, uerr);
-	put(o, ", \"fields\": ");
-	put_fields(o, a);
-	put(o, ", \"hex\": ");
-	put_hex(o, (volatile unsigned char *)mem, alloc);
+	put(o, ", ");
+	put_area(o, mem, alloc);
 	put(o, "}}");
 	munmap(mem, roundup_ul(alloc + alloc_align, page_size));
 }

@@ -6,6 +6,9 @@ import { registerKernels } from './kernels.js';
 import { registerLayout } from './layout.js';
 import { registerPredict } from './predict.js';
 import { registerValidate } from './validate.js';
+import { registerCheck } from './check.js';
+import { registerProbe } from './probe.js';
+import { registerVerify } from './verify.js';
 
 /** Every command module registers itself on the program. */
 export type Register = (program: Command) => void;
@@ -18,4 +21,7 @@ export const commands: Register[] = [
   registerDiff,
   registerHeader,
   registerKernels,
+  registerProbe,
+  registerVerify,
+  registerCheck,
 ];
