@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBump } from './bump.js';
 import { registerDiff } from './diff.js';
 import { registerGenerate } from './generate.js';
 import { registerHeader } from './header.js';
@@ -19,6 +20,7 @@ export const commands: Register[] = [
   registerPredict,
   registerGenerate,
   registerDiff,
+  registerBump,
   registerHeader,
   registerKernels,
   registerProbe,
