@@ -10,7 +10,7 @@
  * GLIBC_TUNABLES=glibc.pthread.rseq=0 so that glibc leaves the thread unregistered.
  * Stage 2: reads AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN, registers an area of its own, reads every
  * field, pins itself to each allowed CPU in turn, unregisters, then runs the case matrix below
- * (626 cases, derived from the spec). Cases on a valid area run in this process; cases on
+ * (628 cases, derived from the spec). Cases on a valid area run in this process; cases on
  * a null, unmapped, kernel or read-only address run in a forked child, so a fatal signal is
  * reported, not suffered; the errno of a killed child's call is read again under ptrace.
  *
@@ -72,7 +72,7 @@ struct kase {
 	uint32_t len, align, flags, reglen;
 };
 
-/* The case matrix: 626 cases. */
+/* The case matrix: 628 cases. */
 static const struct kase cases[] = {
 	{ "#001 register len=0 align=4", 0, 0, 0, 0, 0, 0, 0U, 4U, 0U, 0U },
 	{ "#002 register len=0 align=4 flags=0x1", 0, 0, 0, 0, 0, 0, 0U, 4U, 1U, 0U },
@@ -700,6 +700,8 @@ static const struct kase cases[] = {
 	{ "#624 register len=64 addr=readonly registered other len=32", 0, 0, 4, 1, 1, 0, 64U, 32U, 0U, 32U },
 	{ "#625 unregister len=64 addr=readonly", 1, 0, 4, 0, 0, 0, 64U, 32U, 0U, 0U },
 	{ "#626 unregister len=64 addr=readonly registered other len=32", 1, 0, 4, 1, 1, 0, 64U, 32U, 0U, 32U },
+	{ "#627 register len=32 align=32 flags=0xffffffff", 0, 0, 0, 0, 0, 0, 32U, 32U, 4294967295U, 0U },
+	{ "#628 register len=32 align=1", 0, 0, 0, 0, 0, 0, 32U, 1U, 0U, 0U },
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -856,6 +858,12 @@ static unsigned long max_ul(unsigned long a, unsigned long b) { return a > b ? a
 static unsigned long roundup_ul(unsigned long n, unsigned long a) { return (n + a - 1) / a * a; }
 
 /* ---- glibc's registration (stage 1) ---- */
+#ifdef RSEQ_ABI_HELPER_STATIC
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+extern const unsigned int __rseq_flags __attribute__((weak));
+#endif
+
 static void *thread_pointer(void)
 {
 #if defined(__x86_64__) && !defined(__ILP32__)
@@ -921,9 +929,9 @@ static void glibc_pass(struct out *o)
 	else
 		put(o, "null");
 #ifdef RSEQ_ABI_HELPER_STATIC
-	/* a static program has no dynamic symbol table to look in */
-	const ptrdiff_t *off = NULL;
-	const unsigned int *size = NULL, *flags = NULL;
+	/* a static program has no dynamic symbol table to look in: weak references instead */
+	const ptrdiff_t *off = &__rseq_offset;
+	const unsigned int *size = &__rseq_size, *flags = &__rseq_flags;
 #else
 	const ptrdiff_t *off = dlsym(RTLD_DEFAULT, "__rseq_offset");
 	const unsigned int *size = dlsym(RTLD_DEFAULT, "__rseq_size");

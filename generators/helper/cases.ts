@@ -94,6 +94,8 @@ export function helperCases(model: Model): HelperCase[] {
     for (const len of uniq([0, legacy.size - 1, legacy.size, legacy.size + 1, ...allocSizes]))
       for (const op of ['register', 'unregister'] as const) for (const reg of [null, other])
         out.push({ ...base, op, len, addr, setup: reg ? 'registered' : 'none', reg });
+  // 6. the rest of the kernel's syscall_errors_test: every flag bit set, the address + 1
+  out.push({ ...base, flags: U32 }, { ...base, align: 1 });
   return out.map((c, i) => ({ id: caseId(i, c), ...c }));
 }
 
