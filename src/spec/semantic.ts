@@ -14,13 +14,14 @@ export function semanticErrors(spec: Spec, positions: Positions): SpecError[] {
   const report: Report = (path, message, onKey) => errors.push(positions.error(path, message, onKey));
   checkUniqueNames(spec, report);
   checkReferences(spec, report);
+  // Layouts need unique names and resolvable references; everything else is reported regardless.
+  const structural = errors.length;
   checkAlignments(spec, report);
   checkVersionRanges(spec.registration.ranges, ['registration', 'ranges'], 'rule ranges', report);
   checkVersionRanges(spec.glibc.versions, ['glibc', 'versions'], 'glibc versions', report);
   checkEnums(spec, report);
   checkRegistration(spec, report);
-  // Layout checks need every reference to resolve.
-  if (!errors.length) checkLayouts(spec, report);
+  if (!structural) checkLayouts(spec, report);
   return errors.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
@@ -197,7 +198,24 @@ function checkRegistration(spec: Spec, report: Report) {
   });
 }
 
-function checkLayouts(spec: Spec, report: Report) {
+function checkLayouts(spec: Spec, reportOnce: Report) {
+  // A problem seen on several targets is reported once, naming the targets unless it is all of them.
+  const seen = new Map<string, { path: (string | number)[]; message: string; targets: Set<string> }>();
+  let current = '';
+  const report: Report = (path, message) => {
+    const key = `${path.join('.')}\0${message}`;
+    const entry = seen.get(key) ?? { path, message, targets: new Set<string>() };
+    entry.targets.add(current);
+    seen.set(key, entry);
+  };
+  const targets = targetsOf(spec);
+  checkLayoutsOn(spec, targets, report, (t) => { current = targetName(t); });
+  for (const { path, message, targets: on } of seen.values()) {
+    reportOnce(path, on.size === targets.length || on.has('') ? message : `${message} (on ${[...on].join('; ')})`);
+  }
+}
+
+function checkLayoutsOn(spec: Spec, targets: Target[], report: Report, onTarget: (t: Target) => void) {
   const layouter = new Layouter(spec);
   const gens = [...spec.generations].sort((a, b) => cmp(a.kernel, b.kernel));
   const genIndex = new Map(spec.generations.map((g, i) => [g.kernel, i]));
@@ -205,7 +223,8 @@ function checkLayouts(spec: Spec, report: Report) {
   const rseqIndex = spec.structs.findIndex((s) => s.name === 'rseq');
   if (rseqIndex < 0) return report(['structs'], 'the spec must define struct rseq');
   const rseq = spec.structs[rseqIndex];
-  for (const target of targetsOf(spec)) {
+  for (const target of targets) {
+    onTarget(target);
     let previous: ReturnType<Layouter['struct']> | undefined;
     for (const g of gens) {
       const gi = genIndex.get(g.kernel)!;
@@ -221,7 +240,7 @@ function checkLayouts(spec: Spec, report: Report) {
         const fi = rseq.fields.findIndex((x) => x.name === f.name && presentIn(x, g.kernel));
         const declared = rseq.fields[fi].offset;
         if (declared !== undefined && declared !== f.offset) {
-          report(['structs', rseqIndex, 'fields', fi, 'offset'], `declared offset ${declared}, but C lays the field out at ${f.offset} in ${g.kernel} (${targetName(target)})`);
+          report(['structs', rseqIndex, 'fields', fi, 'offset'], `declared offset ${declared}, but C lays the field out at ${f.offset} in ${g.kernel}`);
         }
       }
       const declaredSpans = rseq.fields
@@ -237,7 +256,7 @@ function checkLayouts(spec: Spec, report: Report) {
       const last = [...l.fields].reverse().find((f) => !f.end);
       const featureSize = end ? end.offset : (last ? last.offset + last.size : 0);
       if (featureSize !== g.featureSize) {
-        report(['generations', gi, 'featureSize'], `is ${g.featureSize}, but ${end ? 'offsetof(struct rseq, end)' : 'the end of the last field'} is ${featureSize} (${targetName(target)})`);
+        report(['generations', gi, 'featureSize'], `is ${g.featureSize}, but ${end ? 'offsetof(struct rseq, end)' : 'the end of the last field'} is ${featureSize}`);
       }
       // Older fields never move, change type or disappear.
       if (previous) {
@@ -266,7 +285,8 @@ function checkLayouts(spec: Spec, report: Report) {
   }
   // Every other struct lays out in every generation it exists in.
   spec.structs.forEach((s, si) => {
-    for (const g of gens.filter((g) => cmp(g.kernel, s.since) >= 0)) for (const t of targetsOf(spec)) {
+    for (const g of gens.filter((g) => cmp(g.kernel, s.since) >= 0)) for (const t of targets) {
+      onTarget(t);
       try { flatten(layouter.struct(s.name, g.kernel, t).fields); } catch (err) {
         if (err instanceof LayoutError) return report(['structs', si], err.message);
         throw err;
