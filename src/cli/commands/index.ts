@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBump } from './bump.js';
+import { registerBtf } from './btf.js';
 import { registerDiff } from './diff.js';
 import { registerGenerate } from './generate.js';
 import { registerHeader } from './header.js';
@@ -22,6 +23,7 @@ export const commands: Register[] = [
   registerDiff,
   registerBump,
   registerHeader,
+  registerBtf,
   registerKernels,
   registerProbe,
   registerVerify,
