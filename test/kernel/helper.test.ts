@@ -1,0 +1,97 @@
+// The generated helper, built with the system cc and run for real: its cache, its JSON, its
+// matrix derived from the spec, and what happens when it hangs or a case is killed.
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HELPER_SCHEMA as GENERATED_SCHEMA, helperCases } from '../../generators/helper/index.js';
+import { buildHelper, HELPER_SCHEMA, HelperError, NoCompilerError, runHelper, type HelperSources } from '../../src/kernel/helper.js';
+import { loadModel } from '../../src/model/index.js';
+import { packagePath } from '../../src/paths.js';
+import { itNeeds, missing, needTool } from '../support/tools.js';
+
+const model = loadModel();
+const sources: HelperSources = {
+  helper: readFileSync(packagePath('generated', 'helper', 'rseq-abi-helper.c'), 'utf8'),
+  header: readFileSync(packagePath('generated', 'c', 'rseq-abi.h'), 'utf8'),
+};
+const cacheDir = mkdtempSync(join(tmpdir(), 'rseq-abi-helper-'));
+const noCC = missing(needTool('cc', 'gcc'));
+const exe = noCC ? '' : buildHelper(sources, { cacheDir });
+
+describe('the helper case matrix, derived from the spec', () => {
+  const cases = helperCases(model);
+  const registerLens = new Set(cases.filter((c) => c.op === 'register' && c.setup === 'none' && c.addr === 'valid').map((c) => c.len));
+
+  it('has lengths around every feature size, allocation size and accepted-length boundary', () => {
+    for (const g of model.generations) for (const n of [g.featureSize - 1, g.featureSize, g.featureSize + 1, g.allocation.size]) expect(registerLens).toContain(n);
+    for (const n of [0, 16, 31, 32, 33, 4096, 0xffffffff]) expect(registerLens).toContain(n);
+  });
+
+  it('follows the spec: a new feature size is probed without a code change', () => {
+    const lens = new Set(helperCases({ ...model, generations: model.generations.map((g, i, a) => (i === a.length - 1 ? { ...g, featureSize: 41 } : g)) }).map((c) => c.len));
+    for (const n of [40, 41, 42]) expect(lens).toContain(n);
+  });
+
+  it('has alignments 4 to 128, every rseq_flags bit and one undefined, both signatures, every state and address', () => {
+    expect([...new Set(cases.filter((c) => c.addr === 'valid' && c.setup === 'none').map((c) => c.align))].sort((a, b) => a - b)).toEqual([1, 4, 8, 16, 32, 64, 128]);
+    const flags = new Set(cases.map((c) => c.flags));
+    for (const v of model.enums.find((e) => e.name === 'rseq_flags')!.values) expect(flags).toContain(v.value);
+    expect(flags).toContain(4);
+    expect(new Set(cases.map((c) => c.sig))).toEqual(new Set(['default', 'other']));
+    expect(new Set(cases.map((c) => c.setup))).toEqual(new Set(['none', 'registered', 'unregistered']));
+    expect(new Set(cases.map((c) => c.addr))).toEqual(new Set(['valid', 'null', 'unmapped', 'kernel', 'readonly']));
+    expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
+  });
+
+  it('names one JSON schema on both sides', () => {
+    expect(GENERATED_SCHEMA).toBe(HELPER_SCHEMA);
+  });
+});
+
+describe('building and running the helper', () => {
+  it('a missing compiler is a NoCompilerError', () => {
+    expect(() => buildHelper(sources, { cc: '/nonexistent/cc', cacheDir })).toThrow(NoCompilerError);
+  });
+
+  itNeeds(noCC, 'caches the build by source and compiler, and rebuilds for another source', () => {
+    const again = buildHelper(sources, { cacheDir });
+    expect(again).toBe(exe);
+    expect(statSync(again).mtimeMs).toBe(statSync(exe).mtimeMs);
+    const other = buildHelper({ ...sources, helper: `${sources.helper}\n/* another source */\n` }, { cacheDir });
+    expect(other).not.toBe(exe);
+  }, 60_000);
+
+  itNeeds(noCC, 'prints one document of the versioned schema, with every case of the matrix', async () => {
+    const r = await runHelper(exe);
+    expect(r.schema).toBe(HELPER_SCHEMA);
+    if (!r.available) return;
+    expect(r.cases).toHaveLength(helperCases(model).length);
+    expect(r.cases!.every((c) => c.setupError || c.errno !== undefined)).toBe(true);
+    expect(r.own?.cpus?.length).toBeGreaterThan(0);
+  });
+
+  itNeeds(noCC, 'a case killed by a signal is reported as such, and the run goes on', async () => {
+    const r = await runHelper(exe, { env: { RSEQ_ABI_HELPER_KILL: '5' } });
+    if (!r.available) return;
+    expect(r.cases![4]).toMatchObject({ forked: true, signal: 'SIGSEGV' });
+    expect(r.cases![4].errno).not.toBe('?');
+    expect(r.cases).toHaveLength(helperCases(model).length);
+    expect(r.cases!.filter((c) => c.signal === 'SIGSEGV' && c.case.addr === 'valid')).toHaveLength(1);
+  });
+
+  itNeeds(noCC, 'a hung helper is killed at its timeout', async () => {
+    const t0 = Date.now();
+    const err = await runHelper(exe, { timeoutMs: 300, env: { RSEQ_ABI_HELPER_SLEEP: '30' } }).catch((e) => e);
+    expect(err).toBeInstanceOf(HelperError);
+    expect((err as HelperError).kind).toBe('timeout');
+    expect((err as Error).message).toMatch(/did not finish within 300 ms/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  itNeeds(noCC, 'a seccomp filter returning ENOSYS makes rseq unavailable', async () => {
+    const r = await runHelper(exe, { env: { RSEQ_ABI_HELPER_NOSYS: '1' } });
+    expect(r).toMatchObject({ available: false, probe: { errno: 'ENOSYS' } });
+    expect(r.cases).toBeUndefined();
+  });
+});
