@@ -332,6 +332,7 @@ function diffArches(c: Collector) {
       if (oa.nr[k] !== na.nr[k]) c.add('SYSCALL_NUMBER_CHANGED', `__NR_${k} on ${na.name} changes from ${oa.nr[k]} to ${na.nr[k]}`, 'System call numbers never change; restore the old number.', { new: ['architectures', nai, 'nr', k], old: ['architectures', oai, 'nr', k] });
     }
     for (const k of ['code', 'data'] as const) {
+      if (k === 'data' && oa.sig.data === undefined && na.sig.data === undefined) continue;
       const ov = oa.sig[k] ?? oa.sig.code;
       const nv = na.sig[k] ?? na.sig.code;
       if (ov !== nv) c.add('SIGNATURE_CHANGED', `RSEQ_SIG (${k}) on ${na.name} changes from 0x${ov.toString(16)} to 0x${nv.toString(16)}`, 'Keep the signature; binaries carry it before every abort handler.', { new: ['architectures', nai, 'sig', k], old: ['architectures', oai, 'sig', k] });
