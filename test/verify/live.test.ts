@@ -117,3 +117,50 @@ describe(`rseq-abi verify live on this machine (${release()})`, () => {
     expect(out).toMatch(/\nallocate +\d+ bytes aligned on \d+; register with rseq_len \d+\n/);
   }, 60_000);
 });
+
+describe('rseq-abi check', () => {
+  itNeeds(noCC, 'runs validate, generate --check and verify live, and exits with the worst', async () => {
+    const steps = [['validate'], ['generate', '--check'], ['verify', 'live']];
+    const codes: number[] = [];
+    for (const s of steps) codes.push(await cli(...s));
+    out = '';
+    const code = await cli('check');
+    for (const s of steps) expect(out).toContain(`== rseq-abi ${s.join(' ')}`);
+    expect(code).toBe(Math.max(...codes));
+  }, 120_000);
+});
+
+describe('verifyLive, pure: each comparison catches a wrong observation', async () => {
+  const { buildHelper, runHelper } = await import('../../src/kernel/helper.js');
+  const { verifyLive } = await import('../../src/verify/live.js');
+  const model = loadModel();
+  const report = noCC ? undefined : await runHelper(buildHelper({
+    helper: readFileSync(packagePath('generated', 'helper', 'rseq-abi-helper.c'), 'utf8'),
+    header: readFileSync(packagePath('generated', 'c', 'rseq-abi.h'), 'utf8'),
+  }));
+  const reason = noCC ?? (report?.available ? undefined : 'rseq unavailable here');
+  const failing = (mutate: (r: NonNullable<typeof report>) => void) => {
+    const r = structuredClone(report!);
+    mutate(r);
+    const v = verifyLive(model, r);
+    return [...v.cases.filter((c) => c.status === 'mismatch').map((c) => c.id), ...v.checks.filter((c) => c.ok === false).map((c) => c.name)];
+  };
+
+  itNeeds(reason, 'the real report has no mismatch', () => expect(failing(() => {})).toEqual([]));
+  itNeeds(reason, 'auxv', () => expect(failing((r) => { r.auxv.align = 4096; })).toEqual(['auxv AT_RSEQ_ALIGN']));
+  itNeeds(reason, 'area bytes against the field reads', () => {
+    expect(failing((r) => { r.own!.hex = `ff${r.own!.hex.slice(2)}`; })).toEqual(['area after registration: cpu_id_start (bytes decoded vs read)']);
+  });
+  itNeeds(reason, 'the ids after unregistration', () => {
+    expect(failing((r) => { r.own!.afterUnregister!.fields.cpu_id = 7; r.own!.afterUnregister!.hex = r.own!.afterUnregister!.hex.replace(/^(.{8}).{8}/, '$107000000'); }))
+      .toEqual([expect.stringMatching(/^after unregistration: cpu_id \(range /)]);
+  });
+  itNeeds(reason, "glibc's __rseq_size", () => {
+    if (!report!.glibc?.registered) return;
+    expect(failing((r) => { r.glibc!.rseqSize = 1234; })).toEqual([expect.stringMatching(/^glibc .* __rseq_size$/)]);
+  });
+  itNeeds(reason, 'a case errno', () => {
+    expect(failing((r) => { r.cases![0].errno = 0; })).toEqual([r0(report!)]);
+  });
+});
+const r0 = (r: { cases?: { id: string }[] }) => r.cases![0].id;
