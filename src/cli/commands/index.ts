@@ -5,6 +5,7 @@ import { registerDiff } from './diff.js';
 import { registerGenerate } from './generate.js';
 import { registerHeader } from './header.js';
 import { registerKernels } from './kernels.js';
+import { registerVerifyVm } from './vm.js';
 import { registerLayout } from './layout.js';
 import { registerPredict } from './predict.js';
 import { registerValidate } from './validate.js';
@@ -28,4 +29,6 @@ export const commands: Register[] = [
   registerProbe,
   registerVerify,
   registerCheck,
+  // after registerVerify: adds `vm` to its `verify`
+  registerVerifyVm,
 ];
