@@ -91,6 +91,8 @@ const utf8 = new TextDecoder('utf-8');
 
 /** A parsed BTF blob. Types are numbered from 1; id 0 is void. */
 export class Btf {
+  /** the input, as a plain Uint8Array view (a Buffer's subarray() is much slower) */
+  readonly bytes: Uint8Array;
   readonly header: BtfHeader;
   /** number of type ids, void included: valid ids are 0 .. count-1 */
   readonly count: number;
@@ -102,10 +104,7 @@ export class Btf {
   private readonly found = new Map<string, number>();
   private ptrSize = 0;
 
-  readonly bytes: Uint8Array;
-
   constructor(input: Uint8Array) {
-    // A plain Uint8Array view: a Buffer's subarray() is much slower.
     const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.bytes = bytes;
     if (bytes.length > 0xffffffff) throw new BtfError('input larger than 4 GiB', 0);
