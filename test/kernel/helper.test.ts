@@ -1,6 +1,7 @@
 // The generated helper, built with the system cc and run for real: its cache, its JSON, its
 // matrix derived from the spec, and what happens when it hangs or a case is killed.
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { HELPER_SCHEMA as GENERATED_SCHEMA, helperCases } from '../../generators
 import { buildHelper, HELPER_SCHEMA, HelperError, NoCompilerError, runHelper, type HelperSources } from '../../src/kernel/helper.js';
 import { loadModel } from '../../src/model/index.js';
 import { packagePath } from '../../src/paths.js';
-import { itNeeds, missing, needTool } from '../support/tools.js';
+import { itNeeds, missing, needTool, which } from '../support/tools.js';
 
 const model = loadModel();
 const sources: HelperSources = {
@@ -94,4 +95,27 @@ describe('building and running the helper', () => {
     expect(r).toMatchObject({ available: false, probe: { errno: 'ENOSYS' } });
     expect(r.cases).toBeUndefined();
   });
+});
+
+describe('the generated helper compiles warning-free', () => {
+  const file = packagePath('generated', 'helper', 'rseq-abi-helper.c');
+  itNeeds(noCC, 'with the host compiler, dynamic and static, -Werror', () => {
+    execFileSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', file]);
+    execFileSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', '-DRSEQ_ABI_HELPER_STATIC', '-fsyntax-only', file]);
+  });
+
+  // A cross compiler is usable when its libc headers are installed too (libc6-dev-<arch>-cross).
+  const usable = (cc: string) => {
+    if (!which(cc)) return false;
+    const probe = join(cacheDir, 'probe.c');
+    writeFileSync(probe, '#include <stdio.h>\n#include <asm/types.h>\nint main(void) { return 0; }\n');
+    return spawnSync(cc, ['-fsyntax-only', probe]).status === 0;
+  };
+  for (const cc of ['aarch64-linux-gnu-gcc', 'arm-linux-gnueabihf-gcc', 'riscv64-linux-gnu-gcc', 'powerpc64le-linux-gnu-gcc', 's390x-linux-gnu-gcc', 'i686-linux-gnu-gcc']) {
+    const why = usable(cc) ? undefined : `${cc} with its libc headers is not installed`;
+    // not required in CI: only aarch64's libc (the VM helper's) is installed there
+    (why ? it.skip : it)(`cross-compiles statically with ${cc}${why ? ` (skipped: ${why})` : ''}`, () => {
+      execFileSync(cc, ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', '-DRSEQ_ABI_HELPER_STATIC', '-fsyntax-only', file]);
+    });
+  }
 });

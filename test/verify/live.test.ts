@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDocument } from 'yaml';
 import { run } from '../../src/cli/program.js';
 import { loadModel } from '../../src/model/index.js';
@@ -164,3 +164,17 @@ describe('verifyLive, pure: each comparison catches a wrong observation', async 
   });
 });
 const r0 = (r: { cases?: { id: string }[] }) => r.cases![0].id;
+
+describe('the validated-spec memo of verify live', () => {
+  it('serves the same model for the same spec, and never a stale one for an edited spec', async () => {
+    const { cachedModelFrom } = await import('../../src/cli/commands/verify.js');
+    const shipped = packagePath('spec', 'rseq.yaml');
+    const a = cachedModelFrom(shipped);
+    const b = cachedModelFrom(shipped);
+    expect(b.spec).toEqual(a.spec);
+    expect(b.file).toBe(loadModel(shipped).file);
+    const wrong = cachedModelFrom(wrongRuleSpec());
+    const index = a.spec.registration.ranges.indexOf(rangeFor(a, release()));
+    expect((wrong.spec.registration.ranges[index].params.accepted as { align: number }[])[0].align).toBe(64);
+  });
+});
