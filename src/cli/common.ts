@@ -7,7 +7,7 @@ import { formatSpecError, SpecInvalidError } from '../spec/errors.js';
 import { parseVersion } from '../model/version.js';
 import { CliError, ExitCode } from './errors.js';
 
-export const specOption = () => new Option('--spec <file>', 'the spec to read').default(defaultSpecPath, 'spec/rseq.yaml');
+export const specOption = (what = 'the spec to read') => new Option('--spec <file>', what).default(defaultSpecPath, 'spec/rseq.yaml');
 export const formatOption = (formats: string[] = ['text', 'json']) =>
   new Option('--format <format>', 'output format').choices(formats).default(formats[0]);
 

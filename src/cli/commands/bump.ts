@@ -2,12 +2,12 @@ import { Option, type Command } from 'commander';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateAll } from '../../../generators/index.js';
-import { defaultSpecPath, displayName, resolve } from '../../model/index.js';
+import { displayName, resolve } from '../../model/index.js';
 import { packagePath } from '../../paths.js';
 import { bumpEnumValue, bumpField, bumpFlag, type BumpResult } from '../../review/bump.js';
 import { formatText } from '../../review/format.js';
 import { formatSpecError } from '../../spec/errors.js';
-import { color, writeFileAtomic } from '../common.js';
+import { color, specOption, writeFileAtomic } from '../common.js';
 import { CliError, ExitCode } from '../errors.js';
 
 interface Common { kernel: string; doc?: string; spec: string; out: string; includeProposed?: boolean; proposed?: boolean; dryRun?: boolean }
@@ -18,7 +18,7 @@ const common = (cmd: Command) => cmd
   .option('--proposed', 'mark a generation this bump adds as proposed (not merged upstream)')
   .option('--include-proposed', 'regenerate with proposed generations included')
   .option('--dry-run', 'print what would change; write nothing')
-  .option('--spec <file>', 'the spec to edit', defaultSpecPath)
+  .addOption(specOption('the spec to edit'))
   .option('--out <dir>', 'the generated/ directory to regenerate', packagePath('generated'));
 
 export function registerBump(program: Command) {

@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { defaultSpecPath, displayName, generationFor } from '../../model/index.js';
+import { displayName, generationFor } from '../../model/index.js';
 import { formatSpecError } from '../../spec/errors.js';
 import { diffModels, rules, severityRank, sideFromText, type Finding, type Severity, type Side } from '../../review/index.js';
 import { format, formats, summarize, type Format } from '../../review/format.js';
 import { GitError, isGitSpec, readAtRevision, readGitSpec } from '../../review/git.js';
 import { applySuppressions, isoDay, parseSuppressions } from '../../review/suppress.js';
-import { color } from '../common.js';
+import { color, specOption } from '../common.js';
 import { CliError, ExitCode } from '../errors.js';
 
 interface Options {
@@ -24,7 +24,7 @@ export function registerDiff(program: Command) {
     .description('judge an ABI change: compare two specs (files or REF:path), the spec against a git revision, or two kernel generations')
     .argument('[old]', 'old spec: a file or REF:path')
     .argument('[new]', 'new spec: a file or REF:path (default: --spec)')
-    .option('--spec <file>', 'the working spec', defaultSpecPath)
+    .addOption(specOption('the working spec'))
     .option('--against <ref>', 'compare the working spec with the same file at a git revision')
     .option('--from-kernel <version>', 'compare two generations of one spec: the generation in force for this kernel ...')
     .option('--to-kernel <version>', '... and the one for this kernel')
