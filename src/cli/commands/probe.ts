@@ -4,7 +4,7 @@ import { featureFields, generationFor, parseVersion, type Model } from '../../mo
 import type { HelperReport } from '../../kernel/helper.js';
 import { archOf } from '../../verify/live.js';
 import { color, formatOption, json } from '../common.js';
-import { ExitCode } from '../errors.js';
+import { CliError, ExitCode } from '../errors.js';
 import { addHelperOptions, cachedModelFrom, runLiveHelper, UNAVAILABLE, type HelperOptions } from './verify.js';
 
 export const PROBE_SCHEMA = 'rseq-abi/probe@1';
@@ -43,7 +43,13 @@ export function registerProbe(program: Command) {
     .addOption(formatOption()))
     .action(async (opts: HelperOptions & { format: string }) => {
       const model = cachedModelFrom(opts.spec);
-      const s = probeSummary(model, await runLiveHelper(model, opts));
+      const helper = await runLiveHelper(model, opts);
+      let s: ReturnType<typeof probeSummary>;
+      try {
+        s = probeSummary(model, helper);
+      } catch (err) {
+        throw new CliError(`cannot read the helper's report with ${model.file}: ${(err as Error).message}`, ExitCode.Environment);
+      }
       if (opts.format === 'json') process.stdout.write(json(s));
       else {
         const row = (k: string, v: string) => `${k.padEnd(22)}${v}\n`;

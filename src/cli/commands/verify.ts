@@ -128,7 +128,12 @@ interface LiveOptions extends HelperOptions { format: string }
 export async function verifyLiveCommand(opts: LiveOptions): Promise<number> {
   const model = cachedModelFrom(opts.spec);
   const helper = await runLiveHelper(model, opts);
-  const report = verifyLive(model, helper);
+  let report: LiveReport;
+  try {
+    report = verifyLive(model, helper);
+  } catch (err) {
+    throw new CliError(`cannot compare the helper's report with ${model.file}: ${(err as Error).message}`, ExitCode.Environment);
+  }
   if (opts.format === 'json') process.stdout.write(json(report));
   if (!report.available) {
     if (opts.format !== 'json') process.stderr.write(`rseq-abi: ${UNAVAILABLE}\n`);
