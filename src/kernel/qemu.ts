@@ -93,6 +93,15 @@ export function readDisk(buf: Buffer): { helper?: string; btf?: Buffer; status?:
   };
 }
 
+/** A wait(2) status in words. */
+export function waitStatus(st: number | undefined): string {
+  if (st === undefined || Number.isNaN(st)) return 'no wait status';
+  const sig = st & 0x7f;
+  if (sig === 0) return `it exited with ${(st >> 8) & 0xff}`;
+  if (sig !== 0x7f) return `it was killed by signal ${sig}${sig === 11 ? ' (SIGSEGV)' : sig === 9 ? ' (SIGKILL)' : sig === 6 ? ' (SIGABRT)' : ''}`;
+  return `wait status ${st}`;
+}
+
 /** Boots once; never throws for a guest's failure (a missing qemu binary throws ENOENT). */
 export async function boot(o: BootOptions): Promise<BootResult> {
   const work = mkdtempSync(join(tmpdir(), 'rseq-abi-vm-'));
@@ -129,8 +138,8 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     // the helper's output: the disk when /init got that far, else the console between the markers
     const d = readDisk(readFileSync(disk));
     const begin = rec('helper-begin'), end = rec('helper-end');
-    if (d?.helper) base.helperOutput = d.helper;
-    else if (begin && end && end.index > begin.end) base.helperOutput = text.slice(begin.end, end.index);
+    if (d?.helper?.trim()) base.helperOutput = d.helper;
+    else if (begin && end && text.slice(begin.end, end.index).trim()) base.helperOutput = text.slice(begin.end, end.index);
     if (end) base.helperStatus = Number(/status=(-?\d+)/.exec(end.rest)?.[1]);
     else if (d) base.helperStatus = d.status;
     if (d?.btf) base.btf = d.btf;
@@ -139,7 +148,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     if (panic) return { ...base, failure: 'panic', message: panic[0] };
     if (timedOut) return { ...base, failure: 'timeout', message: `no power-off within ${Math.round(timeoutMs / 1000)} s${init ? '' : ' (/init never started)'}` };
     if (!init) return { ...base, failure: code === 0 ? 'no-init' : 'qemu', message: code === 0 ? '/init never reported' : `qemu exited with ${code}` };
-    if (!base.helperOutput) return { ...base, failure: 'no-helper', message: `the helper printed nothing (wait status ${base.helperStatus ?? '?'})` };
+    if (!base.helperOutput) return { ...base, failure: 'no-helper', message: `the helper printed nothing: ${waitStatus(base.helperStatus)}` };
     return { ...base, ok: true };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -27,6 +27,7 @@ export interface BtfCheck {
   expected: string;
   observed: string;
   ok: boolean;
+  note?: string;
 }
 
 export interface VmKernelResult {
@@ -40,6 +41,8 @@ export interface VmKernelResult {
   /** the ids of mismatched cases, and the names of failed checks */
   mismatched: { cases: { id: string; predicted: string; kernel: string }[]; checks: { name: string; expected: string; observed: string }[]; btf: BtfCheck[] };
   counts: { cases: number; casesOk: number; checks: number; checksOk: number; btf: number; btfOk: number };
+  /** BTF checks that pass with a remark ("rseq rseq_cs: the kernel declares __u64 ...") */
+  btfNotes?: string[];
   /** why the helper or BTF cell is an error */
   errors: string[];
   live?: LiveReport;
@@ -67,6 +70,8 @@ export interface VmOptions {
   onResult?: (r: VmKernelResult) => void;
   /** a step (build, boot start) */
   log?: (line: string) => void;
+  /** keep each guest's console, helper JSON and BTF here (<arch>-<release>.console.txt, .helper.json, .btf) */
+  keepDir?: string;
 }
 
 /** The model's layout of a struct against the guest's BTF: size and every field present in the model. */
@@ -93,10 +98,18 @@ export function compareBtfLayout(model: Model, btfBytes: Uint8Array, version: st
     const walk = (ms: BtfMember[]) => { for (const m of ms) { if (m.path) btfFields.set(m.path, m); walk(m.members); } };
     walk(got.members);
     const named = (f: LaidOutField) => f.name && !f.end;
+    // A member the kernel declares as a scalar where the model has an aggregate of the same place
+    // and size (5.10.y stable: __u64 rseq_cs, the 4.18 union's layout) is the same ABI: its nested
+    // members are not looked for.
+    const scalars = new Set<string>();
     for (const f of flatten(want.fields).filter(named)) {
+      if ([...scalars].some((s) => f.path.startsWith(`${s}.`))) continue;
       const b = btfFields.get(f.path);
       const expected = `offset ${f.offset} size ${f.size}`;
-      checks.push({ struct, name: f.path, expected, observed: b ? `offset ${b.offset} size ${b.size}` : 'absent', ok: !!b && b.offset === f.offset && b.size === f.size });
+      const same = !!b && b.offset === f.offset && b.size === f.size;
+      const note = same && f.members.length > 0 && b!.members.length === 0 ? `the kernel declares ${b!.type} ${f.path}, the model an aggregate: same layout` : undefined;
+      if (note) scalars.add(f.path);
+      checks.push({ struct, name: f.path, expected, observed: b ? `offset ${b.offset} size ${b.size}` : 'absent', ok: same, ...(note ? { note } : {}) });
     }
     // a top-level member the kernel has and the model lacks
     const modelTop = new Set(want.fields.map((f) => f.name));
@@ -150,6 +163,7 @@ export function judge(model: Model, k: CachedKernel, b: BootResult): VmKernelRes
     }
   } else if (b.ok === false && b.failure === 'no-helper') {
     r.cells.helper = 'error';
+    r.cells.boot = 'ok';
   }
   if (b.btf) {
     const c = compareBtfLayout(model, b.btf, k.version, k.arch);
@@ -158,6 +172,8 @@ export function judge(model: Model, k: CachedKernel, b: BootResult): VmKernelRes
       r.cells.btf = 'error';
     } else {
       r.mismatched.btf = c.checks.filter((x) => !x.ok);
+      const notes = c.checks.filter((x) => x.note).map((x) => `${x.struct} ${x.name}: ${x.note}`);
+      if (notes.length) r.btfNotes = notes;
       r.counts.btf = c.checks.length;
       r.counts.btfOk = c.checks.length - r.mismatched.btf.length;
       r.cells.btf = cellOf(r.mismatched.btf.length === 0);
@@ -197,6 +213,13 @@ export async function verifyVm(model: Model, o: VmOptions): Promise<VmReport> {
   const kernels = await pool(o.kernels, o.jobs ?? 2, async (k) => {
     log(`boot ${k.arch} ${k.release}`);
     const b = await boot({ arch: k.arch, kernel: imagePath(k), initrd: initrds.get(k.arch)!, timeoutMs: o.timeoutMs ?? 90_000 });
+    if (o.keepDir) {
+      mkdirSync(o.keepDir, { recursive: true });
+      const base = join(o.keepDir, `${k.arch}-${k.release}`);
+      writeFileSync(`${base}.console.txt`, b.console);
+      if (b.helperOutput) writeFileSync(`${base}.helper.json`, b.helperOutput);
+      if (b.btf) writeFileSync(`${base}.btf`, b.btf);
+    }
     const r = judge(model, k, b);
     o.onResult?.(r);
     return r;

@@ -17,7 +17,7 @@ import { color, formatOption, json, modelFrom, specOption } from '../common.js';
 import { CliError, ExitCode } from '../errors.js';
 import { progress, vmArchesFrom } from './kernels.js';
 
-interface VmCliOptions { kernel?: string[]; arch?: string[]; jobs: string; timeout: string; spec: string; format: string }
+interface VmCliOptions { kernel?: string[]; arch?: string[]; jobs: string; timeout: string; spec: string; format: string; keep?: string }
 
 /** The helper's C source and header: the committed ones for the shipped spec, else generated from the model. */
 export async function helperSourcesFor(model: Model, specPath: string): Promise<HelperSources> {
@@ -90,6 +90,7 @@ function details(k: VmKernelResult): string[] {
     out.push('', color.red(`${name}: ${k.mismatched.checks.length} check${k.mismatched.checks.length === 1 ? '' : 's'} failed:`));
     for (const c of k.mismatched.checks) out.push(`  ${c.name}: expected ${c.expected}, observed ${c.observed}`);
   }
+  for (const c of k.btfNotes ?? []) out.push(color.dim(`${name}: struct ${c}`));
   if (k.mismatched.btf.length) {
     out.push('', color.red(`${name}: BTF disagrees with the model:`));
     for (const c of k.mismatched.btf) out.push(`  struct ${c.struct} ${c.name}: model ${c.expected}, BTF ${c.observed}`);
@@ -127,7 +128,7 @@ export async function verifyVmCommand(opts: VmCliOptions): Promise<number> {
   let report: VmReport;
   try {
     report = await verifyVm(model, {
-      kernels, jobs, timeoutMs, sources: await helperSourcesFor(model, opts.spec),
+      kernels, jobs, timeoutMs, keepDir: opts.keep, sources: await helperSourcesFor(model, opts.spec),
       log: p.step,
       onResult: (r) => p.step(`[${++done}/${kernels.length}] ${r.release} (${r.arch}): ${Object.values(r.cells).includes('mismatch') ? 'mismatch' : r.boot.ok ? 'ok' : r.boot.failure} in ${secs(r.boot.wallMs)}`),
     });
@@ -150,6 +151,7 @@ export function registerVerifyVm(program: Command): void {
     .option('--arch <arches>', 'x86_64, aarch64 (comma-separated; default both)', collect)
     .option('--jobs <n>', 'boots at a time', '2')
     .option('--timeout <seconds>', 'hard limit per boot', '90')
+    .option('--keep <dir>', 'keep each guest\'s console, helper JSON and BTF in this directory')
     .addOption(specOption())
     .addOption(formatOption())
     .action(async (opts: VmCliOptions) => {
