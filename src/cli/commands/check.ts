@@ -1,12 +1,12 @@
-// rseq-abi check: the main job. validate, generate --check, verify live (and verify btf once
-// it exists: add it to `steps`). Every step runs and prints; the exit code is the worst one.
+// rseq-abi check: the main job. validate, generate --check, verify live, verify btf.
+// Every step runs and prints; the exit code is the worst one.
 import type { Command } from 'commander';
 import { specOption } from '../common.js';
 
 export function registerCheck(program: Command) {
   program
     .command('check')
-    .description('validate the spec, check generated/ is current, verify the live kernel; exit with the worst result')
+    .description('validate the spec, check generated/ is current, verify the live kernel and its BTF; exit with the worst result')
     .addOption(specOption())
     .action(async (opts: { spec: string }) => {
       const { run } = await import('../program.js');
@@ -14,7 +14,7 @@ export function registerCheck(program: Command) {
         ['validate', opts.spec],
         ['generate', '--check', '--spec', opts.spec],
         ['verify', 'live', '--spec', opts.spec],
-        // ['verify', 'btf', '--spec', opts.spec],  <- verify btf goes here
+        ['verify', 'btf', '--spec', opts.spec],
       ];
       let worst = 0;
       for (const step of steps) {

@@ -1,5 +1,6 @@
 // rseq-abi verify live: the generated helper against the running kernel, case by case.
 // (verify btf is added beside it as another subcommand of `verify`.)
+import { registerVerifyBtf } from './verify-btf.js';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { buildHelper, HelperError, runHelper, type HelperReport, type HelperSources } from '../../kernel/helper.js';
@@ -152,5 +153,5 @@ export function registerVerify(program: Command) {
     .action(async (opts: LiveOptions) => {
       process.exitCode = await verifyLiveCommand(opts);
     });
-  // verify btf: registered here, beside live (a colleague's subcommand).
+  registerVerifyBtf(verify);
 }
