@@ -1,16 +1,16 @@
 // Every generator, in the order generate runs them. Each is a leaf: it imports the model only.
 import type { Model } from '../src/model/index.js';
-import { generateCHeaders } from './c-header/index.js';
-import { generateSchema } from './schema/index.js';
 import type { GeneratedFile, Generator } from './types.js';
 
 export type { GeneratedFile } from './types.js';
 
 /** Generators loaded on demand, so commands that need one output do not load them all. */
 const generators: Record<string, () => Promise<Generator>> = {
-  'c-header': async () => generateCHeaders,
-  schema: async () => generateSchema,
+  'c-header': async () => (await import('./c-header/index.js')).generateCHeaders,
+  typescript: async () => (await import('./typescript/index.js')).generateTypescript,
+  docs: async () => (await import('./docs/index.js')).generateDocs,
   helper: async () => (await import('./helper/index.js')).generateHelper,
+  schema: async () => (await import('./schema/index.js')).generateSchema,
 };
 
 export const generatorNames = Object.keys(generators);
