@@ -30,7 +30,7 @@ const live = medianMs([process.execPath, cli, 'verify', 'live', '--format', 'jso
 const trueFloor = medianMs(['/bin/true'], { runs });
 const helper = medianMs([exe], { runs });
 const ok = [
-  report('verify live (helper built)', live, 'node -e 0', nodeFloor, 300 / 45),
+  report('verify live (helper built)', live, 'node -e 0', nodeFloor, 6.5),
   report('helper alone', helper, '/bin/true', trueFloor, 50),
 ];
 process.exit(ok.every(Boolean) ? 0 : 1);
