@@ -1,5 +1,6 @@
 // The live round trip, compared: what the helper saw on a kernel against what the spec predicts
 // for that kernel release and architecture. Pure: a helper report in, a verdict out.
+import { decodeRseq } from '../../generated/ts/rseq-abi.js';
 import type { HelperCaseResult, HelperReport } from '../kernel/helper.js';
 import {
   compareVersionStrings as cmp, findArch, flatten, generationFor, inRange, layout, parseVersion,
@@ -91,17 +92,23 @@ function bytesOf(hex: string): Uint8Array {
 }
 
 /**
- * struct rseq decoded from raw bytes with the model's layout of the generation in force: every leaf
- * field the feature size covers, by dotted path.
+ * struct rseq decoded from raw bytes by the generated TypeScript bindings (decodeRseq), in the
+ * architecture's byte order: every field the feature size covers, by dotted path
+ * ("slice_ctrl.request"), 64-bit ones as numbers. The spec's layout of the generation in force
+ * must agree with the bindings: a field the bindings decode at another place shows as a mismatch.
  */
 export function decodeArea(model: Model, gen: Generation, arch: Arch, bytes: Uint8Array, featureSize: number): Record<string, number> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = arch.endian === 'little';
   const out: Record<string, number> = {};
+  const decoded = decodeRseq(bytes, { featureSize, littleEndian: arch.endian === 'little' }) as unknown as Record<string, unknown>;
+  const put = (path: string, v: unknown) => {
+    if (typeof v === 'number' || typeof v === 'bigint') out[path] = Number(v);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) put(`${path}.${k}`, x);
+  };
+  for (const [k, v] of Object.entries(decoded)) put(k, v);
+  // the model's view of the same area: both must name the same fields
   for (const f of flatten(layout(model, 'rseq', gen.kernel, arch).fields)) {
-    if (!f.name || f.end || f.members.length || f.reserved || f.offset + f.size > featureSize || f.offset + f.size > bytes.length) continue;
-    const at = f.offset;
-    out[f.path] = f.size === 1 ? view.getUint8(at) : f.size === 2 ? view.getUint16(at, little) : f.size === 4 ? view.getUint32(at, little) : Number(view.getBigUint64(at, little));
+    if (!f.name || f.end || f.members.length || f.reserved || f.offset + f.size > featureSize) continue;
+    if (!(f.path in out)) out[f.path] = Number.NaN; // the bindings do not decode a field the spec has
   }
   return out;
 }
