@@ -63,6 +63,8 @@ export interface VmOptions {
   jobs?: number;
   /** per boot; default 90 s */
   timeoutMs?: number;
+  /** vCPUs per guest (default 1) */
+  smp?: number;
   /** the helper's sources for this model (generated/ for the shipped spec) */
   sources: HelperSources;
   cacheDir?: string;
@@ -212,7 +214,7 @@ export async function verifyVm(model: Model, o: VmOptions): Promise<VmReport> {
   }
   const kernels = await pool(o.kernels, o.jobs ?? 2, async (k) => {
     log(`boot ${k.arch} ${k.release}`);
-    const b = await boot({ arch: k.arch, kernel: imagePath(k), initrd: initrds.get(k.arch)!, timeoutMs: o.timeoutMs ?? 90_000 });
+    const b = await boot({ arch: k.arch, kernel: imagePath(k), initrd: initrds.get(k.arch)!, timeoutMs: o.timeoutMs ?? 90_000, smp: o.smp });
     if (o.keepDir) {
       mkdirSync(o.keepDir, { recursive: true });
       const base = join(o.keepDir, `${k.arch}-${k.release}`);

@@ -17,7 +17,7 @@ import { color, formatOption, json, modelFrom, specOption } from '../common.js';
 import { CliError, ExitCode } from '../errors.js';
 import { progress, vmArchesFrom } from './kernels.js';
 
-interface VmCliOptions { kernel?: string[]; arch?: string[]; jobs: string; timeout: string; spec: string; format: string; keep?: string }
+interface VmCliOptions { kernel?: string[]; arch?: string[]; jobs: string; timeout: string; spec: string; format: string; keep?: string; smp: string }
 
 /** The helper's C source and header: the committed ones for the shipped spec, else generated from the model. */
 export async function helperSourcesFor(model: Model, specPath: string): Promise<HelperSources> {
@@ -115,6 +115,8 @@ export async function verifyVmCommand(opts: VmCliOptions): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new CliError(`--jobs must be a positive integer, not "${opts.jobs}"`);
   const timeoutMs = Number(opts.timeout) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a number of seconds, not "${opts.timeout}"`);
+  const smp = Number(opts.smp);
+  if (!Number.isInteger(smp) || smp < 1 || smp > 8) throw new CliError(`--smp must be 1 to 8, not "${opts.smp}"`);
   const arches = vmArchesFrom(opts.arch).map((a) => a.name);
   const cached = listKernels().filter((k) => arches.includes(k.arch));
   if (cached.length === 0) throw new CliError(`no kernels cached for ${arches.join(', ')}: run rseq-abi kernels fetch${opts.arch ? ` --arch ${arches.join(',')}` : ''}`, ExitCode.Environment);
@@ -128,7 +130,7 @@ export async function verifyVmCommand(opts: VmCliOptions): Promise<number> {
   let report: VmReport;
   try {
     report = await verifyVm(model, {
-      kernels, jobs, timeoutMs, keepDir: opts.keep, sources: await helperSourcesFor(model, opts.spec),
+      kernels, jobs, timeoutMs, smp, keepDir: opts.keep, sources: await helperSourcesFor(model, opts.spec),
       log: p.step,
       onResult: (r) => p.step(`[${++done}/${kernels.length}] ${r.release} (${r.arch}): ${Object.values(r.cells).includes('mismatch') ? 'mismatch' : r.boot.ok ? 'ok' : r.boot.failure} in ${secs(r.boot.wallMs)}`),
     });
@@ -151,6 +153,7 @@ export function registerVerifyVm(program: Command): void {
     .option('--arch <arches>', 'x86_64, aarch64 (comma-separated; default both)', collect)
     .option('--jobs <n>', 'boots at a time', '2')
     .option('--timeout <seconds>', 'hard limit per boot', '90')
+    .option('--smp <n>', 'vCPUs per guest (more CPUs pinned in the round trip, more CPU time)', '1')
     .option('--keep <dir>', 'keep each guest\'s console, helper JSON and BTF in this directory')
     .addOption(specOption())
     .addOption(formatOption())
