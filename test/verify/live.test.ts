@@ -119,8 +119,8 @@ describe(`rseq-abi verify live on this machine (${release()})`, () => {
 });
 
 describe('rseq-abi check', () => {
-  itNeeds(noCC, 'runs validate, generate --check and verify live, and exits with the worst', async () => {
-    const steps = [['validate'], ['generate', '--check'], ['verify', 'live']];
+  itNeeds(noCC, 'runs validate, generate --check, verify live and verify btf, and exits with the worst', async () => {
+    const steps = [['validate'], ['generate', '--check'], ['verify', 'live'], ['verify', 'btf']];
     const codes: number[] = [];
     for (const s of steps) codes.push(await cli(...s));
     out = '';
