@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HELPER_SCHEMA as GENERATED_SCHEMA, helperCases } from '../../generators/helper/index.js';
 import { buildHelper, HELPER_SCHEMA, HelperError, NoCompilerError, runHelper, type HelperSources } from '../../src/kernel/helper.js';
-import { loadModel } from '../../src/model/index.js';
+import { compareVersionStrings, loadModel } from '../../src/model/index.js';
 import { packagePath } from '../../src/paths.js';
 import { itNeeds, missing, needTool, which } from '../support/tools.js';
 
@@ -89,6 +89,18 @@ describe('building and running the helper', () => {
     expect((err as Error).message).toMatch(/did not finish within 300 ms/);
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
+
+  // static: for a VM's initramfs; glibc's symbols come through weak references there
+  const noStatic = noCC ?? (spawnSync('cc', ['-print-file-name=libc.a'], { encoding: 'utf8' }).stdout.trim().startsWith('/') ? undefined : 'no static libc (libc6-dev)');
+  itNeeds(noStatic, 'builds statically and runs the same matrix', async () => {
+    const st = buildHelper(sources, { cacheDir, static: true });
+    expect(st).not.toBe(exe);
+    const r = await runHelper(st);
+    expect(r.helper.static).toBe(true);
+    if (!r.available) return;
+    expect(r.cases).toHaveLength(helperCases(model).length);
+    if (r.glibc?.version && compareVersionStrings(r.glibc.version, '2.35') >= 0) expect(r.glibc.symbols).toBe(true);
+  }, 60_000);
 
   itNeeds(noCC, 'a seccomp filter returning ENOSYS makes rseq unavailable', async () => {
     const r = await runHelper(exe, { env: { RSEQ_ABI_HELPER_NOSYS: '1' } });
