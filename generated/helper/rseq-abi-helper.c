@@ -38,6 +38,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -1293,6 +1294,9 @@ int main(int argc, char **argv)
 		reexec(argv, g.p);
 	}
 	long long t0 = now_us();
+	/* a case killed by a signal must not dump core (into the directory or a crash collector) */
+	struct rlimit nocore = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &nocore);
 	const char *k = getenv("RSEQ_ABI_HELPER_KILL");
 	if (k && *k)
 		kill_case = atol(k) - 1;
