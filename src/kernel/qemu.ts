@@ -128,9 +128,12 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       const chunks: Buffer[] = [];
       let timedOut = false;
       const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+      let recent = '';
       child.stdout.on('data', (d: Buffer) => {
         chunks.push(d);
-        if (initMs === undefined && d.includes(`${MARK} init`)) initMs = Date.now() - t0;
+        if (initMs !== undefined) return;
+        recent = (recent + d.toString('latin1')).slice(-256); // a marker split across reads
+        if (recent.includes(`${MARK} init`)) initMs = Date.now() - t0;
       });
       child.stderr.on('data', (d: Buffer) => chunks.push(d));
       child.on('error', (e) => { clearTimeout(timer); done({ out: Buffer.concat(chunks).toString('utf8'), code: null, timedOut, spawnError: e }); });
