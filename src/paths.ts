@@ -15,3 +15,6 @@ function findRoot(): string {
 
 export const packageRoot = findRoot();
 export const packagePath = (...parts: string[]) => join(packageRoot, ...parts);
+
+/** The shipped spec. */
+export const defaultSpecPath = packagePath('spec', 'rseq.yaml');

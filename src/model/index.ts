@@ -1,7 +1,7 @@
 // The resolved ABI. resolve() turns a validated spec into the model every later stage reads;
 // loadModel() reads, validates and resolves a spec file.
 import { readFileSync } from 'node:fs';
-import { packagePath } from '../paths.js';
+import { defaultSpecPath } from '../paths.js';
 import { relative } from 'node:path';
 import { SpecInvalidError } from '../spec/errors.js';
 import { validateSpec } from '../spec/index.js';
@@ -14,7 +14,7 @@ export * from './types.js';
 export { cmp as compareVersionStrings, parseVersion } from './version.js';
 export { flatten, presentIn, typeIn } from './layout.js';
 
-export const defaultSpecPath = packagePath('spec', 'rseq.yaml');
+export { defaultSpecPath } from '../paths.js';
 
 export interface EnumValue { name: string; value: number; bit?: number; since: string; deprecated?: string; doc: string }
 export interface ModelEnum { name: string; since: string; doc: string; flags: boolean; values: EnumValue[] }

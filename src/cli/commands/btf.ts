@@ -14,7 +14,7 @@
 // Enums: {"schema", "enum", "size", "signed", "values": [{"name", "value"}]}, a value that is not a
 // safe JavaScript integer (ENUM64) given as a decimal string.
 import type { Command } from 'commander';
-import { formatOption, json } from '../common.js';
+import { formatOption, json } from '../output.js';
 import { CliError, ExitCode } from '../errors.js';
 import { renderPahole, type PaholeMember } from '../pahole.js';
 import {
