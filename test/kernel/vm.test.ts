@@ -4,6 +4,7 @@
 // Without qemu, the aarch64 cross compiler or the kernels (and no mirror to fetch them) the VM tests
 // skip with the reason; in CI they fail instead. The cpio writer and the console/disk parsers are
 // tested without qemu.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +12,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { helperSourcesFor } from '../../src/cli/commands/vm.js';
 import { DebianError } from '../../src/kernel/debian.js';
 import { DISK_BTF_OFFSET, DISK_HELPER_OFFSET, DISK_SIZE, newcCpio, vmInitramfs } from '../../src/kernel/initramfs.js';
-import { fetchKernels, listKernels, vmArches, type CachedKernel } from '../../src/kernel/kernels.js';
+import { fetchKernels, listKernels, upstreamVersion, vmArches, type CachedKernel } from '../../src/kernel/kernels.js';
+import { packagePath } from '../../src/paths.js';
 import { parseConsole, readDisk, waitStatus } from '../../src/kernel/qemu.js';
 import { defaultSpecPath, loadModel } from '../../src/model/index.js';
 import { verifyVm, type VmKernelResult, type VmReport } from '../../src/verify/vm.js';
-import { inCI, itNeeds, needTool } from '../support/tools.js';
+import { inCI, itNeeds, needTool, which } from '../support/tools.js';
+
+const cli = (args: string[], env: Record<string, string> = {}, wrap: string[] = []) => {
+  const argv = [...wrap, process.execPath, packagePath('dist', 'src', 'cli', 'main.js'), ...args];
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
 
 /** Reads a newc archive back: name, mode, rdev, data of each entry. */
 function readCpio(buf: Buffer) {
@@ -65,6 +73,28 @@ describe('the initramfs and the guest channels', () => {
     expect(readDisk(Buffer.alloc(4096))).toBeUndefined();
     expect([waitStatus(0), waitStatus(11), waitStatus(3 << 8)]).toEqual(['it exited with 0', 'it was killed by signal 11 (SIGSEGV)', 'it exited with 3']);
   });
+});
+
+describe('kernels and verify vm without kernels', () => {
+  const empty = () => mkdtempSync(join(tmpdir(), 'rseq-abi-cache-'));
+  it('upstream versions of Debian kernel packages', () => {
+    expect(['5.10.223-1', '6.12.117-1', '7.3.4-1~bpo13+1', '7.2.13+really7.2.12-1'].map(upstreamVersion)).toEqual(['5.10.223', '6.12.117', '7.3.4', '7.2.13']);
+  });
+  it('kernels list on an empty cache, verify vm without kernels: exit 3 with the way out', () => {
+    const env = { XDG_CACHE_HOME: empty() };
+    const l = cli(['kernels', 'list'], env);
+    expect([l.code, l.out]).toEqual([0, 'no kernels cached (rseq-abi kernels fetch)\n']);
+    const v = cli(['verify', 'vm'], env);
+    expect([v.code, v.err]).toEqual([3, 'rseq-abi: no kernels cached for x86_64, aarch64: run rseq-abi kernels fetch\n']);
+    expect(cli(['verify', 'vm', '--arch', 'sparc'], env).code).toBe(2);
+  });
+  // no network namespace without root: then this runs where the mirror is unreachable anyway
+  const unshare = process.getuid?.() === 0 && which('unshare') ? ['unshare', '-n'] : undefined;
+  itNeeds(unshare ? undefined : 'unshare -n needs root', 'kernels fetch offline: a clear message and exit 3', () => {
+    const r = cli(['kernels', 'fetch', '--arch', 'x86_64'], { XDG_CACHE_HOME: empty() }, unshare);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/rseq-abi: cannot reach the Debian mirror .*\nkernels fetch needs Debian's package mirror; kernels already cached: 0/);
+  }, 120_000);
 });
 
 // ---- real kernels ----

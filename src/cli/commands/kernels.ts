@@ -57,7 +57,9 @@ export function registerKernels(program: Command): void {
       } catch (e) {
         p.done();
         if (e instanceof DebianError && (e.kind === 'offline' || e.kind === 'tool')) {
-          throw new CliError(`${e.message}\nkernels fetch needs Debian's package mirror; cached kernels: ${listKernels().length} (rseq-abi kernels list)`, ExitCode.Environment);
+          const lines = e.message.split('\n');
+          const why = lines.find((l) => /^\s+\S/.test(l))?.trim();
+          throw new CliError(`${lines[0].replace(/:$/, '')}${why ? ` (${why})` : ''}\nkernels fetch needs Debian's package mirror; kernels already cached: ${listKernels().length} (rseq-abi kernels list)`, ExitCode.Environment);
         }
         throw e;
       }
