@@ -83,9 +83,12 @@ export function findArch(model: Model, name: string): Arch | undefined {
   return model.arches.find((a) => a.name === name);
 }
 
-/** The C layout of a struct as it is in a generation, for one target. */
-export function layout(model: Model, struct: string, generation: string, target: Target): StructLayout {
-  return model.layouter.struct(struct, generation, target);
+/**
+ * The C layout of a struct as it is in a generation, for one target. With a kernel release, the
+ * members are spelled as in that release's header (a stable series can take a change early).
+ */
+export function layout(model: Model, struct: string, generation: string, target: Target, kernel?: string): StructLayout {
+  return model.layouter.struct(struct, generation, target, kernel);
 }
 
 /** offsetof(struct rseq, field) + sizeof(field), in the latest generation that has it. */

@@ -27,9 +27,20 @@ export function presentIn(field: Pick<SpecField, 'since' | 'until'>, gen: string
   return cmp(field.since, gen) <= 0 && (field.until === undefined || cmp(gen, field.until) < 0);
 }
 
-/** The field's C type in generation gen: its history entry if one applies. */
-export function typeIn(field: SpecField, gen: string): TypeExpr {
-  const older = (field.history ?? []).filter((h) => cmp(gen, h.before) < 0).sort((a, b) => cmp(a.before, b.before));
+/** Is kernel a release of a stable series that took the change early (5.10.110 for 5.10.223)? */
+function backportedTo(backported: string[] | undefined, kernel: string): boolean {
+  const series = (v: string) => v.split('.').slice(0, 2).join('.');
+  return (backported ?? []).some((b) => series(b) === series(kernel) && cmp(kernel, b) >= 0);
+}
+
+/**
+ * The field's C type in generation gen: its history entry if one applies. With a kernel release,
+ * a history entry its stable series already left behind does not apply.
+ */
+export function typeIn(field: SpecField, gen: string, kernel?: string): TypeExpr {
+  const older = (field.history ?? [])
+    .filter((h) => cmp(gen, h.before) < 0 && !(kernel && backportedTo(h.backported, kernel)))
+    .sort((a, b) => cmp(a.before, b.before));
   return older[0]?.type ?? field.type;
 }
 
@@ -45,8 +56,9 @@ export class Layouter {
 
   constructor(private readonly spec: Spec) {}
 
-  struct(name: string, gen: string, target: Target): StructLayout {
-    const key = `${name}|${gen}|${target.dataModel}|${target.endian}|${target.u64Align}`;
+  /** The layout of a struct in a generation; with a kernel release, its C spelling in that release. */
+  struct(name: string, gen: string, target: Target, kernel?: string): StructLayout {
+    const key = `${name}|${gen}|${target.dataModel}|${target.endian}|${target.u64Align}|${kernel ?? ''}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
     const def = this.spec.structs.find((s) => s.name === name);
@@ -54,7 +66,7 @@ export class Layouter {
     if (this.active.has(name)) throw new LayoutError(`struct ${name} contains itself`);
     this.active.add(name);
     try {
-      const result = this.layOut(def, gen, target);
+      const result = this.layOut(def, gen, target, kernel);
       this.cache.set(key, result);
       return result;
     } finally {
@@ -62,14 +74,14 @@ export class Layouter {
     }
   }
 
-  private layOut(def: SpecStruct, gen: string, target: Target): StructLayout {
+  private layOut(def: SpecStruct, gen: string, target: Target, kernel?: string): StructLayout {
     const fields: LaidOutField[] = [];
     const holes: Hole[] = [];
     let offset = 0;
     let align = 1;
     for (const f of def.fields.filter((f) => presentIn(f, gen))) {
       const inherited = { since: f.since, writer: f.writer, readOnly: f.readOnly };
-      const t = this.type(typeIn(f, gen), gen, target, f.name, inherited);
+      const t = this.type(typeIn(f, gen, kernel), gen, target, f.name, inherited, kernel);
       const at = alignUp(offset, t.align);
       if (at > offset) holes.push({ offset, size: at - offset });
       fields.push({
@@ -85,12 +97,12 @@ export class Layouter {
     return { struct: def.name, generation: gen, target, size, align, fields, holes, tailPadding: size - offset };
   }
 
-  private type(expr: TypeExpr, gen: string, target: Target, path: string, inh: Inherited): {
+  private type(expr: TypeExpr, gen: string, target: Target, path: string, inh: Inherited, kernel?: string): {
     size: number; align: number; cType: string; members: LaidOutField[];
   } {
     if (typeof expr === 'string') {
       if (expr.startsWith('struct ')) {
-        const inner = this.struct(expr.slice(7), gen, target);
+        const inner = this.struct(expr.slice(7), gen, target, kernel);
         return { size: inner.size, align: inner.align, cType: expr, members: inner.fields.map((m) => rebase(m, path, inh)) };
       }
       const p = primitives[expr];
@@ -98,7 +110,7 @@ export class Layouter {
       const align = expr === 'char[]' ? 1 : expr.endsWith('64') ? Math.min(8, target.u64Align) : p.size;
       return { size: p.size, align, cType: p.cType, members: [] };
     }
-    if ('lp64' in expr) return this.type(target.dataModel === 'LP64' ? expr.lp64 : expr.ilp32, gen, target, path, inh);
+    if ('lp64' in expr) return this.type(target.dataModel === 'LP64' ? expr.lp64 : expr.ilp32, gen, target, path, inh, kernel);
     const isUnion = 'union' in expr;
     let list: InlineMember[] = isUnion ? expr.union : expr.struct;
     if (!isUnion && expr.bigEndianReversed && target.endian === 'big') list = [...list].reverse();
@@ -108,7 +120,7 @@ export class Layouter {
     let align = 1;
     for (const m of list) {
       const childPath = m.name ? (path ? `${path}.${m.name}` : m.name) : path;
-      const t = this.type(m.type, gen, target, childPath, inh);
+      const t = this.type(m.type, gen, target, childPath, inh, kernel);
       const at = isUnion ? 0 : alignUp(offset, t.align);
       members.push({
         name: m.name, path: childPath, type: t.cType, offset: at, size: t.size, align: t.align,

@@ -54,7 +54,12 @@ export const Field = z.strictObject({
   until: version.optional(),
   doc,
   /** the C spelling of the field before a generation; the layout must not change */
-  history: z.array(z.strictObject({ before: version, type: TypeExpr })).optional(),
+  history: z.array(z.strictObject({
+    before: version,
+    type: TypeExpr,
+    /** stable releases that already have the newer spelling, each for its own series */
+    backported: z.array(version).optional(),
+  })).optional(),
 });
 
 export const Struct = z.strictObject({

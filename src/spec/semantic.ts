@@ -81,7 +81,13 @@ function checkReferences(spec: Spec, report: Report) {
       if (f.since !== s.since) needGen(f.since, [...at, 'since']);
       else if (cmp(f.since, s.since) < 0) report([...at, 'since'], `is older than struct ${s.name} (${s.since})`);
       needGen(f.until, [...at, 'until']);
-      f.history?.forEach((h, hi) => needGen(h.before, [...at, 'history', hi, 'before']));
+      f.history?.forEach((h, hi) => {
+        needGen(h.before, [...at, 'history', hi, 'before']);
+        h.backported?.forEach((b, bi) => {
+          if (cmp(b, h.before) >= 0) report([...at, 'history', hi, 'backported', bi], `a backport (${b}) must be older than the change itself (${h.before})`);
+          if (b.split('.').length !== 3) report([...at, 'history', hi, 'backported', bi], `a backport names a stable release, like 5.10.110`);
+        });
+      });
       for (const [ref, path] of structRefs(f.type, [...at, 'type'])) {
         const target = structs.get(ref);
         if (!target) report(path, `unknown struct "${ref}"`);

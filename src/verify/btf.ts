@@ -3,7 +3,7 @@
 // ptrace_rseq_configuration) and every enum. BTF records no alignment, so sizes and offsets are
 // compared; enum values modulo 2^32, since older kernels emit enums without a sign.
 import { btfLayoutOf, type Btf, type BtfMember } from '../kernel/btf.js';
-import { compareVersionStrings as cmp, generationFor, layout, type Arch, type LaidOutField, type Model } from '../model/index.js';
+import { compareVersionStrings as cmp, flatten, generationFor, layout, type Arch, type Model } from '../model/index.js';
 
 export interface BtfCheck {
   /** struct or enum name */
@@ -26,15 +26,6 @@ export interface BtfReport {
 
 const span = (m: { offset: number; size: number }) => `offset ${m.offset} size ${m.size}`;
 
-/**
- * Members compared: top-level fields and the members of struct-typed fields (slice_ctrl.request).
- * Inline unions that only spell a field differently across versions (rseq_cs before 5.18, also
- * backported to some stable series) are compared as the field they are.
- */
-function comparable(fields: LaidOutField[]): LaidOutField[] {
-  return fields.flatMap((f) => [f, ...(f.type.startsWith('struct ') ? comparable(f.members).filter((m) => m.name) : [])]);
-}
-
 function btfMembers(members: BtfMember[], into = new Map<string, BtfMember>()): Map<string, BtfMember> {
   for (const m of members) {
     if (m.path && !into.has(m.path)) into.set(m.path, m);
@@ -49,7 +40,7 @@ export function verifyBtf(model: Model, btf: Btf, kernel: string, arch: Arch): B
   const checks: BtfCheck[] = [];
   const check = (item: string, name: string, expected: string, observed: string) => checks.push({ item, name, expected, observed, ok: expected === observed });
   for (const s of model.structs.filter((s) => cmp(s.since, kernel) <= 0)) {
-    const want = layout(model, s.name, gen.kernel, arch);
+    const want = layout(model, s.name, gen.kernel, arch, kernel);
     const got = btfLayoutOf(btf, s.name);
     if (!got) {
       check(s.name, 'struct', 'present', 'absent');
@@ -57,7 +48,7 @@ export function verifyBtf(model: Model, btf: Btf, kernel: string, arch: Arch): B
     }
     check(s.name, 'sizeof', String(want.size), String(got.size));
     const have = btfMembers(got.members);
-    const wanted = comparable(want.fields).filter((f) => f.name);
+    const wanted = flatten(want.fields).filter((f) => f.name);
     for (const f of wanted) {
       const b = have.get(f.path);
       check(s.name, f.path, f.end ? `offset ${f.offset}` : span(f), b ? (f.end ? `offset ${b.offset}` : span(b)) : 'absent');
