@@ -60,6 +60,8 @@ const cases: { name: string; edits: [string | RegExp, string][]; message: string
     edits: [['        v2Mode: true\n        afterUnregister: {cpu_id_start: 0,', '        afterUnregister: {cpu_id_start: 0,'], ['- from: "7.0.10"\n      params:', `- from: "7.0.10"\n      ${MARK}params:`]],
     message: 'registration.ranges[6].params: missing parameter "v2Mode" used by the steps',
   },
+  { name: 'a backport newer than the change', edits: [['backported: ["5.10.110"]', `backported: [${MARK}"5.19.1"]`]], message: 'structs[0].fields[2].history[0].backported[0]: a backport (5.19.1) must be older than the change itself (5.18)' },
+  { name: 'a backport that is not a stable release', edits: [['backported: ["5.10.110"]', `backported: [${MARK}"5.10"]`]], message: 'structs[0].fields[2].history[0].backported[0]: a backport names a stable release, like 5.10.110' },
   { name: 'malformed YAML', edits: [['allocation: {size: 32, align: 32}\n  - kernel: "5.18"', `allocation: {size: 32, align: 32\n  ${MARK}- kernel: "5.18"`]], message: /spec\/rseq\.yaml:\d+:\d+: \(document\): / },
   { name: 'a duplicate key', edits: [[/(- kernel: "6.3"\n {4}name: extensible\n)/, `$1    ${MARK}name: again\n`]], message: /\(document\): duplicate key/ },
   { name: 'an unknown key', edits: [['title: Linux restartable sequences (rseq) ABI', `title: Linux restartable sequences (rseq) ABI\n${MARK}colour: blue`]], message: 'colour: unknown key "colour"' },
