@@ -1,7 +1,7 @@
 // verify vm: every cached kernel booted under qemu TCG with the generated helper as /init's payload.
 // Per kernel: the helper's JSON goes through the same comparison as verify live (verifyLive), and
-// the guest's own /sys/kernel/btf/vmlinux is held against the model's layouts of struct rseq and
-// struct rseq_cs for that kernel's generation. A boot that panics or hangs is reported with the
+// the guest's own /sys/kernel/btf/vmlinux goes through the same comparison as verify btf
+// (verifyBtf: every struct and enum of the spec for that kernel's generation). A boot that panics or hangs is reported with the
 // tail of its console; the other kernels go on.
 import { readFileSync, writeFileSync, mkdirSync, existsSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -11,8 +11,9 @@ import { buildHelper, HelperReport, type HelperSources } from '../kernel/helper.
 import { buildStatic, initSource, staticCompiler, vmInitramfs } from '../kernel/initramfs.js';
 import { imagePath, type CachedKernel } from '../kernel/kernels.js';
 import { boot, pool, type BootResult } from '../kernel/qemu.js';
-import { btfLayoutOf, parseBtfOrElf, type BtfMember } from '../kernel/btf.js';
-import { findArch, flatten, generationFor, layout, type LaidOutField, type Model } from '../model/index.js';
+import { parseBtfOrElf } from '../kernel/btf.js';
+import { findArch, generationFor, type Model } from '../model/index.js';
+import { verifyBtf } from './btf.js';
 import { verifyLive, type LiveReport } from './live.js';
 
 export const VERIFY_VM_SCHEMA = 'rseq-abi/verify-vm@1';
@@ -21,13 +22,13 @@ export const VERIFY_VM_SCHEMA = 'rseq-abi/verify-vm@1';
 export type Cell = 'ok' | 'mismatch' | 'error' | 'skip';
 
 export interface BtfCheck {
+  /** struct or enum */
   struct: string;
   /** "size", "cpu_id offset", ... */
   name: string;
   expected: string;
   observed: string;
   ok: boolean;
-  note?: string;
 }
 
 export interface VmKernelResult {
@@ -41,8 +42,6 @@ export interface VmKernelResult {
   /** the ids of mismatched cases, and the names of failed checks */
   mismatched: { cases: { id: string; predicted: string; kernel: string }[]; checks: { name: string; expected: string; observed: string }[]; btf: BtfCheck[] };
   counts: { cases: number; casesOk: number; checks: number; checksOk: number; btf: number; btfOk: number };
-  /** BTF checks that pass with a remark ("rseq rseq_cs: the kernel declares __u64 ...") */
-  btfNotes?: string[];
   /** why the helper or BTF cell is an error */
   errors: string[];
   live?: LiveReport;
@@ -76,50 +75,18 @@ export interface VmOptions {
   keepDir?: string;
 }
 
-/** The model's layout of a struct against the guest's BTF: size and every field present in the model. */
+/** The guest's BTF through the same comparison as verify btf (verifyBtf), for the kernel's upstream version. */
 export function compareBtfLayout(model: Model, btfBytes: Uint8Array, version: string, archName: string): { checks: BtfCheck[]; error?: string } {
-  const gen = generationFor(model, version);
   const arch = findArch(model, archName);
-  if (!gen || !arch) return { checks: [], error: `no generation or arch in the spec for ${version} ${archName}` };
+  if (!generationFor(model, version) || !arch) return { checks: [], error: `no generation or arch in the spec for ${version} ${archName}` };
   let btf;
   try {
     btf = parseBtfOrElf(btfBytes);
   } catch (e) {
     return { checks: [], error: `the guest's BTF does not parse: ${(e as Error).message}` };
   }
-  const checks: BtfCheck[] = [];
-  for (const struct of ['rseq', 'rseq_cs']) {
-    const want = layout(model, struct, gen.kernel, arch);
-    const got = btfLayoutOf(btf, struct);
-    if (!got) {
-      checks.push({ struct, name: 'present', expected: 'in BTF', observed: 'absent', ok: false });
-      continue;
-    }
-    checks.push({ struct, name: 'size', expected: String(want.size), observed: String(got.size), ok: want.size === got.size });
-    const btfFields = new Map<string, BtfMember>();
-    const walk = (ms: BtfMember[]) => { for (const m of ms) { if (m.path) btfFields.set(m.path, m); walk(m.members); } };
-    walk(got.members);
-    const named = (f: LaidOutField) => f.name && !f.end;
-    // A member the kernel declares as a scalar where the model has an aggregate of the same place
-    // and size (5.10.y stable: __u64 rseq_cs, the 4.18 union's layout) is the same ABI: its nested
-    // members are not looked for.
-    const scalars = new Set<string>();
-    for (const f of flatten(want.fields).filter(named)) {
-      if ([...scalars].some((s) => f.path.startsWith(`${s}.`))) continue;
-      const b = btfFields.get(f.path);
-      const expected = `offset ${f.offset} size ${f.size}`;
-      const same = !!b && b.offset === f.offset && b.size === f.size;
-      const note = same && f.members.length > 0 && b!.members.length === 0 ? `the kernel declares ${b!.type} ${f.path}, the model an aggregate: same layout` : undefined;
-      if (note) scalars.add(f.path);
-      checks.push({ struct, name: f.path, expected, observed: b ? `offset ${b.offset} size ${b.size}` : 'absent', ok: same, ...(note ? { note } : {}) });
-    }
-    // a top-level member the kernel has and the model lacks
-    const modelTop = new Set(want.fields.map((f) => f.name));
-    for (const m of got.members) {
-      if (m.name && !modelTop.has(m.name) && m.size > 0) checks.push({ struct, name: m.name, expected: 'absent', observed: `offset ${m.offset} size ${m.size}`, ok: false });
-    }
-  }
-  return { checks };
+  const report = verifyBtf(model, btf, version, arch);
+  return { checks: report.checks.map((c) => ({ struct: c.item, name: c.name, expected: c.expected, observed: c.observed, ok: c.ok })) };
 }
 
 const cellOf = (ok: boolean) => (ok ? 'ok' : 'mismatch') as Cell;
@@ -174,8 +141,6 @@ export function judge(model: Model, k: CachedKernel, b: BootResult): VmKernelRes
       r.cells.btf = 'error';
     } else {
       r.mismatched.btf = c.checks.filter((x) => !x.ok);
-      const notes = c.checks.filter((x) => x.note).map((x) => `${x.struct} ${x.name}: ${x.note}`);
-      if (notes.length) r.btfNotes = notes;
       r.counts.btf = c.checks.length;
       r.counts.btfOk = c.checks.length - r.mismatched.btf.length;
       r.cells.btf = cellOf(r.mismatched.btf.length === 0);

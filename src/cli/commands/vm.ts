@@ -90,10 +90,9 @@ function details(k: VmKernelResult): string[] {
     out.push('', color.red(`${name}: ${k.mismatched.checks.length} check${k.mismatched.checks.length === 1 ? '' : 's'} failed:`));
     for (const c of k.mismatched.checks) out.push(`  ${c.name}: expected ${c.expected}, observed ${c.observed}`);
   }
-  for (const c of k.btfNotes ?? []) out.push(color.dim(`${name}: struct ${c}`));
   if (k.mismatched.btf.length) {
     out.push('', color.red(`${name}: BTF disagrees with the model:`));
-    for (const c of k.mismatched.btf) out.push(`  struct ${c.struct} ${c.name}: model ${c.expected}, BTF ${c.observed}`);
+    for (const c of k.mismatched.btf) out.push(`  ${c.struct} ${c.name}: model ${c.expected}, BTF ${c.observed}`);
   }
   return out;
 }
