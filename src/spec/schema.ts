@@ -134,7 +134,7 @@ const Glibc = z.strictObject({
 const Operand = z.union([safeInt, z.enum(['registeredLen', 'featureSize']), z.string().regex(/^\$[A-Za-z_]\w*$/, 'must be a number, registeredLen, featureSize or $param')]);
 const LenCond = z.strictObject({ eq: Operand.optional(), ne: Operand.optional(), gt: Operand.optional(), lt: Operand.optional(), min: Operand.optional(), max: Operand.optional() });
 export type LenCond = z.infer<typeof LenCond>;
-export const addrKinds = ['valid', 'null', 'unmapped', 'kernel'] as const;
+export const addrKinds = ['valid', 'null', 'unmapped', 'kernel', 'readonly'] as const;
 
 export interface Condition {
   op?: 'register' | 'unregister';

@@ -164,7 +164,7 @@ function checkEnums(spec: Spec, report: Report) {
 
 /** What each step parameter must be. */
 const paramKinds: Record<string, 'boolean' | 'number' | 'len' | 'accepted' | 'ids'> = {
-  noSyscall: 'boolean', faultInSyscall: 'boolean', v2Mode: 'boolean',
+  noSyscall: 'boolean', faultInSyscall: 'boolean', writeInSyscall: 'boolean', v2Mode: 'boolean',
   registerFlags: 'number', unregisterLen: 'len', registeredLen: 'len', accepted: 'accepted', afterUnregister: 'ids',
 };
 
