@@ -1,5 +1,8 @@
 // What the commands share: loading the spec, choosing kernel and arch, formats, writing files.
-import { findArch, generationFor, latestGeneration, loadModel, type Arch, type Generation, type Model } from '../model/index.js';
+import { readFileSync } from 'node:fs';
+import { displayName, findArch, generationFor, latestGeneration, resolve, type Arch, type Generation, type Model } from '../model/index.js';
+import { validateSpec, type Spec } from '../spec/index.js';
+import { readMemo, writeMemo } from './memo.js';
 import { formatSpecError, SpecInvalidError } from '../spec/errors.js';
 import { parseVersion } from '../model/version.js';
 import { CliError, ExitCode } from './errors.js';
@@ -7,10 +10,21 @@ import { hostArch } from './output.js';
 
 export * from './output.js';
 
-/** Loads the model or ends the command with every spec error and exit 2. */
+/**
+ * Loads the model or ends the command with every spec error and exit 2. A spec this code has
+ * validated before comes from the memo of its validated form: parsing and checking the YAML is
+ * most of a short command's own time.
+ */
 export function modelFrom(specPath: string, options: { includeProposed?: boolean } = {}): Model {
   try {
-    return loadModel(specPath, options);
+    const text = readFileSync(specPath);
+    const file = displayName(specPath);
+    const memo = readMemo<Spec>('model', [text]);
+    if (memo) return resolve(memo, { ...options, file });
+    const { spec, errors } = validateSpec(text.toString('utf8'), file);
+    if (!spec) throw new SpecInvalidError(errors);
+    writeMemo('model', [text], spec);
+    return resolve(spec, { ...options, file });
   } catch (err) {
     if (err instanceof SpecInvalidError) {
       throw new CliError(`${err.errors.map(formatSpecError).join('\n')}\n${err.errors.length} problem${err.errors.length === 1 ? '' : 's'} in the spec`, ExitCode.Usage);

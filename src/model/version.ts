@@ -17,9 +17,16 @@ export function compareVersions(a: Version, b: Version): number {
   return 0;
 }
 
-/** compare two version strings (both must parse) */
+const parsed = new Map<string, Version>();
+const versionOf = (v: string) => {
+  let p = parsed.get(v);
+  if (!p) parsed.set(v, (p = parseVersion(v) ?? [0]));
+  return p;
+};
+
+/** compare two version strings (both must parse); hot in prediction and layout, so parses are kept */
 export function cmp(a: string, b: string): number {
-  return compareVersions(parseVersion(a) ?? [0], parseVersion(b) ?? [0]);
+  return compareVersions(versionOf(a), versionOf(b));
 }
 
 /** from <= v < to, with an absent `to` meaning no upper bound */

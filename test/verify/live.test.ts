@@ -165,15 +165,16 @@ describe('verifyLive, pure: each comparison catches a wrong observation', async 
 });
 const r0 = (r: { cases?: { id: string }[] }) => r.cases![0].id;
 
-describe('the validated-spec memo of verify live', () => {
+describe('the validated-spec memo of the CLI', () => {
   it('serves the same model for the same spec, and never a stale one for an edited spec', async () => {
-    const { cachedModelFrom } = await import('../../src/cli/commands/verify.js');
+    const { modelFrom } = await import('../../src/cli/common.js');
     const shipped = packagePath('spec', 'rseq.yaml');
-    const a = cachedModelFrom(shipped);
-    const b = cachedModelFrom(shipped);
+    const a = modelFrom(shipped);
+    const b = modelFrom(shipped);
     expect(b.spec).toEqual(a.spec);
+    expect(b.spec).toEqual(loadModel(shipped).spec);
     expect(b.file).toBe(loadModel(shipped).file);
-    const wrong = cachedModelFrom(wrongRuleSpec());
+    const wrong = modelFrom(wrongRuleSpec());
     const index = a.spec.registration.ranges.indexOf(rangeFor(a, release()));
     expect((wrong.spec.registration.ranges[index].params.accepted as { align: number }[])[0].align).toBe(64);
   });

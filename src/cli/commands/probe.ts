@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { featureFields, generationFor, parseVersion, type Model } from '../../model/index.js';
 import type { HelperReport } from '../../kernel/helper.js';
 import { archOf } from '../../verify/live.js';
-import { color, formatOption, json } from '../common.js';
+import { color, formatOption, json, modelFrom } from '../common.js';
 import { CliError, ExitCode } from '../errors.js';
-import { addHelperOptions, cachedModelFrom, runLiveHelper, UNAVAILABLE, type HelperOptions } from './verify.js';
+import { addHelperOptions, runLiveHelper, UNAVAILABLE, type HelperOptions } from './verify.js';
 
 export const PROBE_SCHEMA = 'rseq-abi/probe@1';
 
@@ -42,7 +42,7 @@ export function registerProbe(program: Command) {
     .description('what this machine supports: kernel generation, feature size and alignment, fields, glibc\'s registration, the allocation to make')
     .addOption(formatOption()))
     .action(async (opts: HelperOptions & { format: string }) => {
-      const model = cachedModelFrom(opts.spec);
+      const model = modelFrom(opts.spec);
       const helper = await runLiveHelper(model, opts);
       let s: ReturnType<typeof probeSummary>;
       try {

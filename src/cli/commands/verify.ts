@@ -4,72 +4,16 @@ import { registerVerifyBtf } from './verify-btf.js';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { buildHelper, HelperError, runHelper, type HelperReport, type HelperSources } from '../../kernel/helper.js';
-import { defaultSpecPath, displayName, type Model } from '../../model/index.js';
+import { defaultSpecPath, type Model } from '../../model/index.js';
 import { packagePath } from '../../paths.js';
 import { verifyLive, type LiveReport } from '../../verify/live.js';
 import { color, formatOption, json, modelFrom, specOption } from '../common.js';
 import { CliError, ExitCode } from '../errors.js';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { resolve as resolveModel } from '../../model/index.js';
-import type { Spec } from '../../spec/schema.js';
+import { resolve } from 'node:path';
 
 export interface HelperOptions { spec: string; static?: boolean; timeout?: string; cc?: string }
 
 export const UNAVAILABLE = 'rseq unavailable: rseq(NULL, 0, 0, 0) gives ENOSYS (qemu-user, a seccomp filter or a kernel without CONFIG_RSEQ)';
-
-/**
- * The model, from a memo of the validated spec when this spec text was validated by this code
- * before (parsing and validating the YAML is most of a verify run's own time), else modelFrom,
- * which also reports every error of an invalid spec. Key: the spec's bytes, the code of src/spec
- * and src/model as it runs (dist/ or the TypeScript sources) and the dependency lock.
- */
-export function cachedModelFrom(specPath: string): Model {
-  let key: string | undefined;
-  let text: Buffer;
-  try {
-    text = readFileSync(specPath);
-  } catch {
-    return modelFrom(specPath); // reports the error
-  }
-  try {
-    const h = createHash('sha256').update(text);
-    for (const dir of ['../../spec/', '../../model/']) {
-      const d = fileURLToPath(new URL(dir, import.meta.url));
-      for (const f of readdirSync(d).sort()) h.update(f).update('\0').update(readFileSync(join(d, f)));
-    }
-    const lock = packagePath('package-lock.json');
-    if (existsSync(lock)) h.update(readFileSync(lock));
-    key = h.digest('hex').slice(0, 32);
-  } catch {
-    key = undefined;
-  }
-  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'rseq-abi', 'model');
-  const memo = key && join(dir, `${key}.json`);
-  if (memo && existsSync(memo)) {
-    try {
-      const spec = JSON.parse(readFileSync(memo, 'utf8')) as Spec;
-      return resolveModel(spec, { file: displayName(specPath) });
-    } catch {
-      // a broken memo is rebuilt below
-    }
-  }
-  const model = modelFrom(specPath);
-  if (memo) {
-    try {
-      mkdirSync(dir, { recursive: true });
-      const tmp = `${memo}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(model.spec));
-      renameSync(tmp, memo);
-    } catch {
-      // a memo that cannot be written only costs time
-    }
-  }
-  return model;
-}
 
 /** The helper's C source and header: the committed ones for the shipped spec, else generated from the model. */
 async function helperSources(model: Model, specPath: string): Promise<HelperSources> {
@@ -127,7 +71,7 @@ interface LiveOptions extends HelperOptions { format: string }
 
 /** verify live as a function: prints, and returns the exit code. */
 export async function verifyLiveCommand(opts: LiveOptions): Promise<number> {
-  const model = cachedModelFrom(opts.spec);
+  const model = modelFrom(opts.spec);
   const helper = await runLiveHelper(model, opts);
   let report: LiveReport;
   try {
