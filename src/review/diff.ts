@@ -6,7 +6,7 @@ import { predict, rangeFor, type Outcome } from '../rules/index.js';
 import type { Case } from '../rules/case.js';
 import { formatPath } from '../spec/errors.js';
 import type { Positions } from '../spec/load.js';
-import type { SpecStruct } from '../spec/schema.js';
+import { addrKinds, type SpecStruct } from '../spec/schema.js';
 import { rule } from './rules.js';
 import type { CaseChange, Finding, Location } from './types.js';
 
@@ -397,7 +397,7 @@ export function caseMatrix(models: Model[]): Case[] {
     cases.push({ ...base, op: 'unregister', len, align: 32, flags: 0, registered: { ptr: 'same', len, sig: 'default' } });
     cases.push({ ...base, op: 'unregister', len, align: 32, flags: 0, registered: { ptr: 'same', len: 32, sig: 'default' } });
   }
-  for (const addr of ['null', 'unmapped', 'kernel'] as const) cases.push({ ...base, op: 'register', len: 32, align: 32, flags: 0, addr });
+  for (const addr of addrKinds.filter((a) => a !== 'valid')) cases.push({ ...base, op: 'register', len: 32, align: 32, flags: 0, addr });
   return cases;
 }
 

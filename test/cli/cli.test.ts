@@ -70,6 +70,27 @@ describe('rseq-abi', () => {
     expect(cli(['predict'], '[]').code).toBe(2);
   });
 
+  it('diff: the real history, exit codes by --fail-on and the abidiff bitmask', () => {
+    const r = cli(['diff', '--from-kernel', '6.3', '--to-kernel', '7.0']);
+    expect(r.code).toBe(0); // review findings do not reach the default --fail-on incompatible
+    expect(r.out).toMatch(/^spec\/rseq\.yaml:\d+:\d+ ALLOC_ALIGN_INCREASED review /m);
+    expect(cli(['diff', '--from-kernel', '6.3', '--to-kernel', '7.0', '--fail-on', 'review']).code).toBe(1);
+    expect(cli(['diff', '--from-kernel', '6.3', '--to-kernel', '7.0', '--exit-code', 'abidiff']).code).toBe(4);
+    const sarif = JSON.parse(cli(['diff', '--from-kernel', '6.3', '--to-kernel', '7.0', '--format', 'sarif']).out);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toContain('REGISTRATION_RULE_CHANGED');
+  });
+
+  it('diff: a spec at a git revision, and an incompatible change exits 1', () => {
+    expect(cli(['diff', '--against', 'HEAD']).code).toBe(0);
+    const edited = join(tmp, 'moved.yaml');
+    writeFileSync(edited, readFileSync(defaultSpecPath, 'utf8').replace('{name: RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, bit: 1,', '{name: RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, bit: 2,'));
+    const r = cli(['diff', 'HEAD:spec/rseq.yaml', edited]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/ENUM_VALUE_CHANGED incompatible/);
+    expect(cli(['diff', join(tmp, 'nope.yaml'), edited]).code).toBe(2);
+  });
+
   it('an unknown command or option is a usage error', () => {
     expect(cli(['frobnicate']).code).toBe(2);
     expect(cli(['layout', '--bogus']).code).toBe(2);
