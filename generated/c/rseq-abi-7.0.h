@@ -73,6 +73,7 @@ __extension__ struct rseq_slice_ctrl {
 			__u8 request;
 			/* Set and cleared by the kernel; user space only reads it. */
 			__u8 granted;
+			/* Reserved. */
 			__u16 __reserved;
 		};
 	};

@@ -375,7 +375,7 @@ export const RSEQ_FIELDS = [
       { name: "all", offset: 28, size: 4, type: "__u32", kind: "u32", since: "7.0", writer: "both", readOnly: false },
       { name: "request", offset: 28, size: 1, type: "__u8", kind: "u8", since: "7.0", writer: "both", readOnly: false },
       { name: "granted", offset: 29, size: 1, type: "__u8", kind: "u8", since: "7.0", writer: "both", readOnly: false },
-      { name: "__reserved", offset: 30, size: 2, type: "__u16", kind: "u16", since: "7.0", writer: "both", readOnly: false },
+      { name: "__reserved", offset: 30, size: 2, type: "__u16", kind: "u16", since: "7.0", writer: "both", readOnly: false, reserved: true },
     ],
   },
   { name: "__reserved", offset: 32, size: 1, type: "__u8", kind: "u8", since: "7.0", writer: "none", readOnly: true, reserved: true },
@@ -525,6 +525,7 @@ export interface RseqSliceCtrl {
   request: number;
   /** Set and cleared by the kernel; user space only reads it. */
   granted: number;
+  /** Reserved. */
   __reserved: number;
 }
 

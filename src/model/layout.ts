@@ -124,7 +124,7 @@ export class Layouter {
       const at = isUnion ? 0 : alignUp(offset, t.align);
       members.push({
         name: m.name, path: childPath, type: t.cType, offset: at, size: t.size, align: t.align,
-        ...inh, reserved: false, end: false, doc: m.doc ?? '', members: shift(t.members, at),
+        ...inh, reserved: m.reserved ?? false, end: false, doc: m.doc ?? '', members: shift(t.members, at),
       });
       offset = at + t.size;
       size = Math.max(size, offset);

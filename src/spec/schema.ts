@@ -21,7 +21,7 @@ const typeName = z.union([
   z.string().regex(/^struct [A-Za-z_][A-Za-z0-9_]*$/, `must be one of ${primitiveTypes.join(', ')} or "struct NAME"`),
 ], { error: `must be one of ${primitiveTypes.join(', ')} or "struct NAME"` });
 
-export interface InlineMember { name: string; type: TypeExpr; doc?: string }
+export interface InlineMember { name: string; type: TypeExpr; doc?: string; reserved?: boolean }
 export type TypeExpr =
   | string
   | { union: InlineMember[] }
@@ -37,7 +37,7 @@ export const TypeExpr: z.ZodType<TypeExpr> = z.lazy(() =>
   ], { error: 'must be a type name, {union: [...]}, {struct: [...]} or {lp64, ilp32}' }),
 );
 const InlineMember: z.ZodType<InlineMember> = z.lazy(() =>
-  z.strictObject({ name: memberName, type: TypeExpr, doc: doc.optional() }),
+  z.strictObject({ name: memberName, type: TypeExpr, doc: doc.optional(), reserved: z.boolean().optional() }),
 );
 
 export const Field = z.strictObject({
