@@ -14,9 +14,10 @@ import { DebianError } from '../../src/kernel/debian.js';
 import { DISK_BTF_OFFSET, DISK_HELPER_OFFSET, DISK_SIZE, newcCpio, vmInitramfs } from '../../src/kernel/initramfs.js';
 import { fetchKernels, listKernels, upstreamVersion, vmArches, type CachedKernel } from '../../src/kernel/kernels.js';
 import { packagePath } from '../../src/paths.js';
-import { parseConsole, readDisk, waitStatus } from '../../src/kernel/qemu.js';
+import { boot, parseConsole, pool, readDisk, waitStatus } from '../../src/kernel/qemu.js';
 import { defaultSpecPath, loadModel } from '../../src/model/index.js';
-import { verifyVm, type VmKernelResult, type VmReport } from '../../src/verify/vm.js';
+import { judge, prepareInitramfs, verifyVm, type VmKernelResult, type VmReport } from '../../src/verify/vm.js';
+import { imagePath } from '../../src/kernel/kernels.js';
 import { inCI, itNeeds, needTool, which } from '../support/tools.js';
 
 const cli = (args: string[], env: Record<string, string> = {}, wrap: string[] = []) => {
@@ -147,6 +148,21 @@ describe('verify vm on real kernels', () => {
     expect(shipped.kernels.map(label)).toEqual(matrix.map((k) => `${k.arch} ${k.version} (${k.suite})`));
     expect(Object.fromEntries(shipped.kernels.map((k) => [label(k), problems(k)]))).toEqual(Object.fromEntries(shipped.kernels.map((k) => [label(k), []])));
   });
+
+  itNeeds(reason, 'a kernel that panics or hangs is reported with the tail of its console, and the others go on', async () => {
+    const model = loadModel();
+    const k = matrix.filter((x) => x.arch === 'x86_64').at(-1)!; // the newest
+    const initrd = await prepareInitramfs('x86_64', await helperSourcesFor(model, defaultSpecPath));
+    const [panic, hang, fine] = await pool([
+      { append: 'rdinit=/no-such-init' }, { timeoutMs: 1500 }, {},
+    ], 3, (o) => boot({ arch: 'x86_64', kernel: imagePath(k), initrd, ...o }));
+    expect([panic.ok, panic.failure, panic.message]).toEqual([false, 'panic', expect.stringMatching(/^Kernel panic - not syncing/)]);
+    expect(panic.tail).toMatch(/Kernel panic/);
+    expect([hang.ok, hang.failure, hang.message]).toEqual([false, 'timeout', expect.stringMatching(/no power-off within 2 s/)]);
+    expect([fine.ok, fine.failure, fine.message]).toEqual([true, undefined, undefined]);
+    const row = judge(model, k, panic);
+    expect([row.cells.boot, row.boot.tail]).toEqual(['error', panic.tail]);
+  }, 120_000);
 
   itNeeds(reason, 'a spec with a wrong 7.0 alignment rule fails on the 7.x kernels only, naming the cases', async () => {
     const text = readFileSync(defaultSpecPath, 'utf8');
