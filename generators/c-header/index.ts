@@ -125,7 +125,8 @@ export function headerFor(model: Model, gen: Generation): string {
   const order = ['rseq_cs', 'rseq_slice_ctrl', 'rseq', 'ptrace_rseq_configuration'].filter((n) => model.structs.some((s) => s.name === n));
   const structs = [...order, ...model.structs.map((s) => s.name).filter((n) => !order.includes(n))]
     .map((n) => model.structs.find((s) => s.name === n)!)
-    .filter(since)
+    // a struct of another uapi header (linux/ptrace.h) would clash with it
+    .filter((s) => since(s) && !s.header)
     .map((s) => ({
       name: s.name, doc: s.doc, align: s.align,
       // C90 and C++ accept anonymous members only as a GNU extension.

@@ -64,6 +64,8 @@ export const Field = z.strictObject({
 
 export const Struct = z.strictObject({
   name: identifier,
+  /** the uapi header that defines it, when not linux/rseq.h (generated rseq headers leave it out) */
+  header: z.string().regex(/^[a-z0-9_/]+\.h$/, 'must be a header path like linux/ptrace.h').optional(),
   since: version,
   align: safeInt.positive().optional(),
   doc,

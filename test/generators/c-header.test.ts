@@ -41,6 +41,15 @@ describeNeeds(needTool('cc', 'gcc') ?? needTool('c++', 'g++'), 'the generated he
     });
   }
 
+  it('lives beside the system headers that share its names, in either order', async () => {
+    const system = ['<linux/ptrace.h>', '<linux/prctl.h>', '<linux/auxvec.h>', '<sys/rseq.h>', '<sys/auxv.h>', '<linux/membarrier.h>'];
+    for (const [name, order] of [['ours-first', ['"rseq-abi.h"', ...system]], ['ours-last', [...system, '"rseq-abi.h"']]] as const) {
+      const src = join(dir, `${name}.c`);
+      writeFileSync(src, `${order.map((h) => `#include ${h}`).join('\n')}\nint rseq_abi_use(void) { return RSEQ_ABI_ALLOC_SIZE + AT_RSEQ_ALIGN + (int)sizeof(struct rseq); }\n`);
+      await run('cc', [...strict, '-std=gnu11', '-I', dir, src]);
+    }
+  });
+
   it('an assert that does not hold stops the build', async () => {
     const broken = headerFor(model, model.generations.at(-1)!).replace('sizeof(struct rseq) == 64', 'sizeof(struct rseq) == 96');
     writeFileSync(join(dir, 'broken.h'), broken);
