@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Debian, DebianError, debianArch } from '../../src/kernel/debian.js';
 import { compareVersionStrings as cmp, flatten, generationFor, layout, loadModel, type Arch } from '../../src/model/index.js';
 import { enumerators, measure } from '../support/c-layout.js';
+import { compilerFor, host } from '../support/cross.js';
 import { describeNeeds, itNeeds, needTool } from '../support/tools.js';
 
 const model = loadModel();
@@ -30,23 +31,8 @@ const cases: { suite: string; cross?: boolean; hostOnly?: boolean; why: string }
   { suite: 'sid', why: '7.x' },
 ];
 
-/** The compiler for an arch; arches without their own Debian cross compiler use a sibling's with flags. */
-const host = process.arch === 'x64' ? 'x86_64' : undefined;
-const standIns: Record<string, { cc: string; flags: string[]; pkg?: string }> = {
-  // Debian 12 has no loongarch64 gcc; its clang-16 targets it.
-  loongarch64: { cc: 'clang-16', flags: ['--target=loongarch64-linux-gnu'], pkg: 'clang-16' },
-  aarch64_be: { cc: 'aarch64-linux-gnu-gcc', flags: ['-mbig-endian'] },
-  armeb: { cc: 'arm-linux-gnueabihf-gcc', flags: ['-mbig-endian'] },
-  mips_n32: { cc: 'mips64el-linux-gnuabi64-gcc', flags: ['-mabi=n32'] },
-};
 /** Architectures younger than some suites' kernels: those suites ship no header for them. */
 const notInEverySuite = new Set(['loongarch64']);
-
-function compilerFor(a: Arch): { cc: string; flags: string[]; pkg: string } {
-  if (a.name === host) return { cc: 'cc', flags: [], pkg: 'gcc' };
-  const { cc, flags, pkg } = standIns[a.name] ?? { cc: `${a.triplet}-gcc`, flags: [] };
-  return { cc, flags, pkg: pkg ?? `gcc-${cc.replace(/-gcc$/, '').replace(/_/g, '-')}` };
-}
 
 interface Tree { pkg: string; version: string; includeDirs: string[] }
 
