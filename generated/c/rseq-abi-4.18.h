@@ -5,8 +5,8 @@
  *
  * sys_rseq and struct rseq with cpu_id_start, cpu_id, rseq_cs and flags; one fixed 32-byte area.
  *
- * Names and shapes are the kernel's (include/uapi/linux/rseq.h); RSEQ_ABI_* are extras of
- * rseq-abi. The layout asserts at the end hold for every architecture of the spec.
+ * Names and shapes are the kernel's (include/uapi/linux/rseq.h) and share its include guard;
+ * RSEQ_ABI_* are extras of rseq-abi. The layout asserts hold for every architecture of the spec.
  */
 #ifndef _LINUX_RSEQ_H
 #define _LINUX_RSEQ_H
@@ -83,6 +83,60 @@ struct rseq {
 	/* Once meant for event masking (the RSEQ_CS_FLAG_NO_RESTART_* bits, deprecated since 6.0: setting them kills the task). Since 7.0 the kernel advertises feature status here (RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE, RSEQ_CS_FLAG_SLICE_EXT_ENABLED). */
 	__u32 flags;
 } __attribute__((aligned(32)));
+
+/* Layout asserts, checked at compile time. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+# define RSEQ_ABI_ASSERT(name, cond) static_assert(cond, #name)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+# define RSEQ_ABI_ASSERT(name, cond) _Static_assert(cond, #name)
+#else
+# define RSEQ_ABI_ASSERT(name, cond) typedef char rseq_abi_assert_##name[(cond) ? 1 : -1]
+#endif
+#define RSEQ_ABI_SIZEOF_MEMBER(s, m) sizeof(((struct s *)0)->m)
+RSEQ_ABI_ASSERT(rseq_cs_sizeof, sizeof(struct rseq_cs) == 32);
+RSEQ_ABI_ASSERT(rseq_cs_alignof, __alignof__(struct rseq_cs) == 32);
+RSEQ_ABI_ASSERT(rseq_cs__version_offset, offsetof(struct rseq_cs, version) == 0);
+RSEQ_ABI_ASSERT(rseq_cs__version_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, version) == 4);
+RSEQ_ABI_ASSERT(rseq_cs__flags_offset, offsetof(struct rseq_cs, flags) == 4);
+RSEQ_ABI_ASSERT(rseq_cs__flags_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, flags) == 4);
+RSEQ_ABI_ASSERT(rseq_cs__start_ip_offset, offsetof(struct rseq_cs, start_ip) == 8);
+RSEQ_ABI_ASSERT(rseq_cs__start_ip_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, start_ip) == 8);
+RSEQ_ABI_ASSERT(rseq_cs__post_commit_offset_offset, offsetof(struct rseq_cs, post_commit_offset) == 16);
+RSEQ_ABI_ASSERT(rseq_cs__post_commit_offset_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, post_commit_offset) == 8);
+RSEQ_ABI_ASSERT(rseq_cs__abort_ip_offset, offsetof(struct rseq_cs, abort_ip) == 24);
+RSEQ_ABI_ASSERT(rseq_cs__abort_ip_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, abort_ip) == 8);
+RSEQ_ABI_ASSERT(rseq_sizeof, sizeof(struct rseq) == 32);
+RSEQ_ABI_ASSERT(rseq_alignof, __alignof__(struct rseq) == 32);
+RSEQ_ABI_ASSERT(rseq__cpu_id_start_offset, offsetof(struct rseq, cpu_id_start) == 0);
+RSEQ_ABI_ASSERT(rseq__cpu_id_start_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, cpu_id_start) == 4);
+RSEQ_ABI_ASSERT(rseq__cpu_id_offset, offsetof(struct rseq, cpu_id) == 4);
+RSEQ_ABI_ASSERT(rseq__cpu_id_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, cpu_id) == 4);
+RSEQ_ABI_ASSERT(rseq__rseq_cs_offset, offsetof(struct rseq, rseq_cs) == 8);
+RSEQ_ABI_ASSERT(rseq__rseq_cs_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs) == 8);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr64_offset, offsetof(struct rseq, rseq_cs.ptr64) == 8);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr64_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr64) == 8);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr_offset, offsetof(struct rseq, rseq_cs.ptr) == 8);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr) == 8);
+RSEQ_ABI_ASSERT(rseq__flags_offset, offsetof(struct rseq, flags) == 16);
+RSEQ_ABI_ASSERT(rseq__flags_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, flags) == 4);
+#if (defined(__i386__)) || (defined(__x86_64__) && defined(__ILP32__)) || (defined(__arm__) && !defined(__ARMEB__)) || (defined(__mips__) && _MIPS_SIM == _ABIO32) || (defined(__mips__) && _MIPS_SIM == _ABIN32)
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__ptr32_offset, offsetof(struct rseq, rseq_cs.ptr.ptr32) == 8);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__ptr32_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr.ptr32) == 4);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__padding_offset, offsetof(struct rseq, rseq_cs.ptr.padding) == 12);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__padding_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr.padding) == 4);
+#endif
+#if (defined(__arm__) && defined(__ARMEB__))
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__padding_offset, offsetof(struct rseq, rseq_cs.ptr.padding) == 8);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__padding_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr.padding) == 4);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__ptr32_offset, offsetof(struct rseq, rseq_cs.ptr.ptr32) == 12);
+RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__ptr32_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr.ptr32) == 4);
+#endif
+
+#endif /* _LINUX_RSEQ_H */
+
+/* The extras stand on their own: they are there even when the kernel's <linux/rseq.h> came first. */
+#ifndef RSEQ_ABI_H
+#define RSEQ_ABI_H
 
 
 /* rseq-abi extras: the generation this header describes. */
@@ -187,52 +241,4 @@ struct rseq {
 # define RSEQ_ABI_SIG_CODE 0x002a0010U
 #endif
 
-/* Layout asserts, checked at compile time. */
-#if defined(__cplusplus) && __cplusplus >= 201103L
-# define RSEQ_ABI_ASSERT(name, cond) static_assert(cond, #name)
-#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-# define RSEQ_ABI_ASSERT(name, cond) _Static_assert(cond, #name)
-#else
-# define RSEQ_ABI_ASSERT(name, cond) typedef char rseq_abi_assert_##name[(cond) ? 1 : -1]
-#endif
-#define RSEQ_ABI_SIZEOF_MEMBER(s, m) sizeof(((struct s *)0)->m)
-RSEQ_ABI_ASSERT(rseq_cs_sizeof, sizeof(struct rseq_cs) == 32);
-RSEQ_ABI_ASSERT(rseq_cs_alignof, __alignof__(struct rseq_cs) == 32);
-RSEQ_ABI_ASSERT(rseq_cs__version_offset, offsetof(struct rseq_cs, version) == 0);
-RSEQ_ABI_ASSERT(rseq_cs__version_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, version) == 4);
-RSEQ_ABI_ASSERT(rseq_cs__flags_offset, offsetof(struct rseq_cs, flags) == 4);
-RSEQ_ABI_ASSERT(rseq_cs__flags_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, flags) == 4);
-RSEQ_ABI_ASSERT(rseq_cs__start_ip_offset, offsetof(struct rseq_cs, start_ip) == 8);
-RSEQ_ABI_ASSERT(rseq_cs__start_ip_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, start_ip) == 8);
-RSEQ_ABI_ASSERT(rseq_cs__post_commit_offset_offset, offsetof(struct rseq_cs, post_commit_offset) == 16);
-RSEQ_ABI_ASSERT(rseq_cs__post_commit_offset_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, post_commit_offset) == 8);
-RSEQ_ABI_ASSERT(rseq_cs__abort_ip_offset, offsetof(struct rseq_cs, abort_ip) == 24);
-RSEQ_ABI_ASSERT(rseq_cs__abort_ip_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, abort_ip) == 8);
-RSEQ_ABI_ASSERT(rseq_sizeof, sizeof(struct rseq) == 32);
-RSEQ_ABI_ASSERT(rseq_alignof, __alignof__(struct rseq) == 32);
-RSEQ_ABI_ASSERT(rseq__cpu_id_start_offset, offsetof(struct rseq, cpu_id_start) == 0);
-RSEQ_ABI_ASSERT(rseq__cpu_id_start_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, cpu_id_start) == 4);
-RSEQ_ABI_ASSERT(rseq__cpu_id_offset, offsetof(struct rseq, cpu_id) == 4);
-RSEQ_ABI_ASSERT(rseq__cpu_id_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, cpu_id) == 4);
-RSEQ_ABI_ASSERT(rseq__rseq_cs_offset, offsetof(struct rseq, rseq_cs) == 8);
-RSEQ_ABI_ASSERT(rseq__rseq_cs_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs) == 8);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr64_offset, offsetof(struct rseq, rseq_cs.ptr64) == 8);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr64_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr64) == 8);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr_offset, offsetof(struct rseq, rseq_cs.ptr) == 8);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr) == 8);
-RSEQ_ABI_ASSERT(rseq__flags_offset, offsetof(struct rseq, flags) == 16);
-RSEQ_ABI_ASSERT(rseq__flags_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, flags) == 4);
-#if (defined(__i386__)) || (defined(__x86_64__) && defined(__ILP32__)) || (defined(__arm__) && !defined(__ARMEB__)) || (defined(__mips__) && _MIPS_SIM == _ABIO32) || (defined(__mips__) && _MIPS_SIM == _ABIN32)
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__ptr32_offset, offsetof(struct rseq, rseq_cs.ptr.ptr32) == 8);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__ptr32_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr.ptr32) == 4);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__padding_offset, offsetof(struct rseq, rseq_cs.ptr.padding) == 12);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__padding_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr.padding) == 4);
-#endif
-#if (defined(__arm__) && defined(__ARMEB__))
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__padding_offset, offsetof(struct rseq, rseq_cs.ptr.padding) == 8);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__padding_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr.padding) == 4);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__ptr32_offset, offsetof(struct rseq, rseq_cs.ptr.ptr32) == 12);
-RSEQ_ABI_ASSERT(rseq__rseq_cs__ptr__ptr32_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs.ptr.ptr32) == 4);
-#endif
-
-#endif /* _LINUX_RSEQ_H */
+#endif /* RSEQ_ABI_H */

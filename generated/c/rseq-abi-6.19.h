@@ -5,8 +5,8 @@
  *
  * registration writes the ids into the area at once instead of on the way back to user space; after unregistration cpu_id_start is wrongly left at -1 (until 7.0.10).
  *
- * Names and shapes are the kernel's (include/uapi/linux/rseq.h); RSEQ_ABI_* are extras of
- * rseq-abi. The layout asserts at the end hold for every architecture of the spec.
+ * Names and shapes are the kernel's (include/uapi/linux/rseq.h) and share its include guard;
+ * RSEQ_ABI_* are extras of rseq-abi. The layout asserts hold for every architecture of the spec.
  */
 #ifndef _LINUX_RSEQ_H
 #define _LINUX_RSEQ_H
@@ -76,6 +76,51 @@ struct rseq {
 	char end[];
 #endif
 } __attribute__((aligned(32)));
+
+/* Layout asserts, checked at compile time. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+# define RSEQ_ABI_ASSERT(name, cond) static_assert(cond, #name)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+# define RSEQ_ABI_ASSERT(name, cond) _Static_assert(cond, #name)
+#else
+# define RSEQ_ABI_ASSERT(name, cond) typedef char rseq_abi_assert_##name[(cond) ? 1 : -1]
+#endif
+#define RSEQ_ABI_SIZEOF_MEMBER(s, m) sizeof(((struct s *)0)->m)
+RSEQ_ABI_ASSERT(rseq_cs_sizeof, sizeof(struct rseq_cs) == 32);
+RSEQ_ABI_ASSERT(rseq_cs_alignof, __alignof__(struct rseq_cs) == 32);
+RSEQ_ABI_ASSERT(rseq_cs__version_offset, offsetof(struct rseq_cs, version) == 0);
+RSEQ_ABI_ASSERT(rseq_cs__version_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, version) == 4);
+RSEQ_ABI_ASSERT(rseq_cs__flags_offset, offsetof(struct rseq_cs, flags) == 4);
+RSEQ_ABI_ASSERT(rseq_cs__flags_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, flags) == 4);
+RSEQ_ABI_ASSERT(rseq_cs__start_ip_offset, offsetof(struct rseq_cs, start_ip) == 8);
+RSEQ_ABI_ASSERT(rseq_cs__start_ip_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, start_ip) == 8);
+RSEQ_ABI_ASSERT(rseq_cs__post_commit_offset_offset, offsetof(struct rseq_cs, post_commit_offset) == 16);
+RSEQ_ABI_ASSERT(rseq_cs__post_commit_offset_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, post_commit_offset) == 8);
+RSEQ_ABI_ASSERT(rseq_cs__abort_ip_offset, offsetof(struct rseq_cs, abort_ip) == 24);
+RSEQ_ABI_ASSERT(rseq_cs__abort_ip_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, abort_ip) == 8);
+RSEQ_ABI_ASSERT(rseq_sizeof, sizeof(struct rseq) == 32);
+RSEQ_ABI_ASSERT(rseq_alignof, __alignof__(struct rseq) == 32);
+RSEQ_ABI_ASSERT(rseq__cpu_id_start_offset, offsetof(struct rseq, cpu_id_start) == 0);
+RSEQ_ABI_ASSERT(rseq__cpu_id_start_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, cpu_id_start) == 4);
+RSEQ_ABI_ASSERT(rseq__cpu_id_offset, offsetof(struct rseq, cpu_id) == 4);
+RSEQ_ABI_ASSERT(rseq__cpu_id_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, cpu_id) == 4);
+RSEQ_ABI_ASSERT(rseq__rseq_cs_offset, offsetof(struct rseq, rseq_cs) == 8);
+RSEQ_ABI_ASSERT(rseq__rseq_cs_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs) == 8);
+RSEQ_ABI_ASSERT(rseq__flags_offset, offsetof(struct rseq, flags) == 16);
+RSEQ_ABI_ASSERT(rseq__flags_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, flags) == 4);
+RSEQ_ABI_ASSERT(rseq__node_id_offset, offsetof(struct rseq, node_id) == 20);
+RSEQ_ABI_ASSERT(rseq__node_id_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, node_id) == 4);
+RSEQ_ABI_ASSERT(rseq__mm_cid_offset, offsetof(struct rseq, mm_cid) == 24);
+RSEQ_ABI_ASSERT(rseq__mm_cid_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, mm_cid) == 4);
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L && !defined(__cplusplus)
+RSEQ_ABI_ASSERT(rseq__end_offset, offsetof(struct rseq, end) == 28);
+#endif
+
+#endif /* _LINUX_RSEQ_H */
+
+/* The extras stand on their own: they are there even when the kernel's <linux/rseq.h> came first. */
+#ifndef RSEQ_ABI_H
+#define RSEQ_ABI_H
 
 /* auxv: the feature size the kernel supports (offsetof(struct rseq, end)). (linux/auxvec.h) */
 #ifndef AT_RSEQ_FEATURE_SIZE
@@ -200,43 +245,4 @@ struct rseq {
 # define RSEQ_ABI_SIG_CODE 0x002a0010U
 #endif
 
-/* Layout asserts, checked at compile time. */
-#if defined(__cplusplus) && __cplusplus >= 201103L
-# define RSEQ_ABI_ASSERT(name, cond) static_assert(cond, #name)
-#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-# define RSEQ_ABI_ASSERT(name, cond) _Static_assert(cond, #name)
-#else
-# define RSEQ_ABI_ASSERT(name, cond) typedef char rseq_abi_assert_##name[(cond) ? 1 : -1]
-#endif
-#define RSEQ_ABI_SIZEOF_MEMBER(s, m) sizeof(((struct s *)0)->m)
-RSEQ_ABI_ASSERT(rseq_cs_sizeof, sizeof(struct rseq_cs) == 32);
-RSEQ_ABI_ASSERT(rseq_cs_alignof, __alignof__(struct rseq_cs) == 32);
-RSEQ_ABI_ASSERT(rseq_cs__version_offset, offsetof(struct rseq_cs, version) == 0);
-RSEQ_ABI_ASSERT(rseq_cs__version_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, version) == 4);
-RSEQ_ABI_ASSERT(rseq_cs__flags_offset, offsetof(struct rseq_cs, flags) == 4);
-RSEQ_ABI_ASSERT(rseq_cs__flags_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, flags) == 4);
-RSEQ_ABI_ASSERT(rseq_cs__start_ip_offset, offsetof(struct rseq_cs, start_ip) == 8);
-RSEQ_ABI_ASSERT(rseq_cs__start_ip_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, start_ip) == 8);
-RSEQ_ABI_ASSERT(rseq_cs__post_commit_offset_offset, offsetof(struct rseq_cs, post_commit_offset) == 16);
-RSEQ_ABI_ASSERT(rseq_cs__post_commit_offset_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, post_commit_offset) == 8);
-RSEQ_ABI_ASSERT(rseq_cs__abort_ip_offset, offsetof(struct rseq_cs, abort_ip) == 24);
-RSEQ_ABI_ASSERT(rseq_cs__abort_ip_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_cs, abort_ip) == 8);
-RSEQ_ABI_ASSERT(rseq_sizeof, sizeof(struct rseq) == 32);
-RSEQ_ABI_ASSERT(rseq_alignof, __alignof__(struct rseq) == 32);
-RSEQ_ABI_ASSERT(rseq__cpu_id_start_offset, offsetof(struct rseq, cpu_id_start) == 0);
-RSEQ_ABI_ASSERT(rseq__cpu_id_start_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, cpu_id_start) == 4);
-RSEQ_ABI_ASSERT(rseq__cpu_id_offset, offsetof(struct rseq, cpu_id) == 4);
-RSEQ_ABI_ASSERT(rseq__cpu_id_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, cpu_id) == 4);
-RSEQ_ABI_ASSERT(rseq__rseq_cs_offset, offsetof(struct rseq, rseq_cs) == 8);
-RSEQ_ABI_ASSERT(rseq__rseq_cs_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, rseq_cs) == 8);
-RSEQ_ABI_ASSERT(rseq__flags_offset, offsetof(struct rseq, flags) == 16);
-RSEQ_ABI_ASSERT(rseq__flags_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, flags) == 4);
-RSEQ_ABI_ASSERT(rseq__node_id_offset, offsetof(struct rseq, node_id) == 20);
-RSEQ_ABI_ASSERT(rseq__node_id_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, node_id) == 4);
-RSEQ_ABI_ASSERT(rseq__mm_cid_offset, offsetof(struct rseq, mm_cid) == 24);
-RSEQ_ABI_ASSERT(rseq__mm_cid_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, mm_cid) == 4);
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L && !defined(__cplusplus)
-RSEQ_ABI_ASSERT(rseq__end_offset, offsetof(struct rseq, end) == 28);
-#endif
-
-#endif /* _LINUX_RSEQ_H */
+#endif /* RSEQ_ABI_H */

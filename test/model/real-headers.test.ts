@@ -6,7 +6,7 @@
 // struct, and the enumerators with their values must equal the model's.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Debian, DebianError, debianArch } from '../../src/kernel/debian.js';
 import { compareVersionStrings as cmp, flatten, generationFor, layout, loadModel, type Arch } from '../../src/model/index.js';
 import { enumerators, measure } from '../support/c-layout.js';
