@@ -20,7 +20,7 @@ const kernel = report?.uname.release ?? '';
 const arch = report?.helper.arch ?? '';
 const cases = report?.cases ?? [];
 
-const show = (o: { errno: unknown; signal?: unknown; rule?: unknown }) => `${o.errno}${o.signal ? ` + ${o.signal}` : ''}${o.rule ? ` (rule ${o.rule})` : ''}`;
+const show = (o: { errno?: unknown; signal?: unknown; rule?: unknown }) => `${o.errno}${o.signal ? ` + ${o.signal}` : ''}${o.rule ? ` (rule ${o.rule})` : ''}`;
 const predictable = (r: HelperCaseResult) => r.case.addr !== 'readonly' && !r.setupError;
 
 /** The helper's case that matches a selftest step. */

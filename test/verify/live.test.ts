@@ -149,7 +149,7 @@ describe('verifyLive, pure: each comparison catches a wrong observation', async 
   itNeeds(reason, 'the real report has no mismatch', () => expect(failing(() => {})).toEqual([]));
   itNeeds(reason, 'auxv', () => expect(failing((r) => { r.auxv.align = 4096; })).toEqual(['auxv AT_RSEQ_ALIGN']));
   itNeeds(reason, 'area bytes against the field reads', () => {
-    expect(failing((r) => { r.own!.hex = `ff${r.own!.hex.slice(2)}`; })).toEqual(['area after registration: cpu_id_start (bytes decoded vs read)']);
+    expect(failing((r) => { r.own!.hex = `ff${r.own!.hex!.slice(2)}`; })).toEqual(['area after registration: cpu_id_start (bytes decoded vs read)']);
   });
   itNeeds(reason, 'the ids after unregistration', () => {
     expect(failing((r) => { r.own!.afterUnregister!.fields.cpu_id = 7; r.own!.afterUnregister!.hex = r.own!.afterUnregister!.hex.replace(/^(.{8}).{8}/, '$107000000'); }))
