@@ -42,7 +42,8 @@ export interface BootOptions {
   append?: string;
 }
 
-export type BootFailure = 'panic' | 'timeout' | 'no-init' | 'no-helper' | 'qemu';
+/** 'build': not booted, the payload did not build (set by the caller) */
+export type BootFailure = 'panic' | 'timeout' | 'no-init' | 'no-helper' | 'qemu' | 'build';
 
 export interface BootResult {
   ok: boolean;

@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync, renameSync } from '
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { defaultCacheDir } from '../kernel/debian.js';
-import { buildHelper, HelperReport, type HelperSources } from '../kernel/helper.js';
-import { buildStatic, initSource, staticCompiler, vmInitramfs } from '../kernel/initramfs.js';
+import { buildHelper, HelperError, HelperReport, NoCompilerError, type HelperSources } from '../kernel/helper.js';
+import { BuildError, buildStatic, initSource, staticCompiler, vmInitramfs } from '../kernel/initramfs.js';
 import { imagePath, type CachedKernel } from '../kernel/kernels.js';
 import { boot, pool, type BootResult } from '../kernel/qemu.js';
 import { parseBtfOrElf } from '../kernel/btf.js';
@@ -168,16 +168,34 @@ export async function prepareInitramfs(arch: string, sources: HelperSources, cac
   return path;
 }
 
-/** Boots every kernel (jobs at a time) and judges each. Build errors throw (HelperError, BuildError). */
+/**
+ * Boots every kernel (jobs at a time) and judges each. A missing compiler throws NoCompilerError;
+ * a helper that does not build for an arch fails that arch's rows and the others go on.
+ */
 export async function verifyVm(model: Model, o: VmOptions): Promise<VmReport> {
   const t0 = Date.now();
   const log = o.log ?? (() => {});
   const initrds = new Map<string, string>();
+  const buildErrors = new Map<string, string>();
   for (const arch of [...new Set(o.kernels.map((k) => k.arch))]) {
     log(`build the static helper and /init for ${arch}`);
-    initrds.set(arch, await prepareInitramfs(arch, o.sources, o.cacheDir));
+    try {
+      initrds.set(arch, await prepareInitramfs(arch, o.sources, o.cacheDir));
+    } catch (e) {
+      // no compiler at all is the environment's problem; a failed build is this arch's row
+      if (e instanceof NoCompilerError || !(e instanceof HelperError || e instanceof BuildError)) throw e;
+      buildErrors.set(arch, e.message);
+    }
   }
   const kernels = await pool(o.kernels, o.jobs ?? 2, async (k) => {
+    const buildError = buildErrors.get(k.arch);
+    if (buildError) {
+      const r = judge(model, k, { ok: false, failure: 'build', message: `not booted: the static helper did not build for ${k.arch}`, console: '', tail: buildError, command: [], wallMs: 0 });
+      r.cells.boot = 'skip';
+      r.cells.helper = 'error';
+      o.onResult?.(r);
+      return r;
+    }
     log(`boot ${k.arch} ${k.release}`);
     const b = await boot({ arch: k.arch, kernel: imagePath(k), initrd: initrds.get(k.arch)!, timeoutMs: o.timeoutMs ?? 90_000, smp: o.smp });
     if (o.keepDir) {
