@@ -105,6 +105,22 @@ struct rseq {
 #endif
 } __attribute__((aligned(32)));
 
+/*
+ * What PTRACE_GET_RSEQ_CONFIGURATION reports of a tracee's registration. The layout of struct ptrace_rseq_configuration of <linux/ptrace.h>.
+ */
+struct rseq_abi_ptrace_rseq_configuration {
+	/* Address of the registered area. */
+	__u64 rseq_abi_pointer;
+	/* The registered length. */
+	__u32 rseq_abi_size;
+	/* The registered signature. */
+	__u32 signature;
+	/* Always 0. */
+	__u32 flags;
+	/* Padding. */
+	__u32 pad;
+};
+
 /* Layout asserts, checked at compile time. */
 #if defined(__cplusplus) && __cplusplus >= 201103L
 # define RSEQ_ABI_ASSERT(name, cond) static_assert(cond, #name)
@@ -162,8 +178,25 @@ RSEQ_ABI_ASSERT(rseq__slice_ctrl____reserved_offset, offsetof(struct rseq, slice
 RSEQ_ABI_ASSERT(rseq__slice_ctrl____reserved_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, slice_ctrl.__reserved) == 2);
 RSEQ_ABI_ASSERT(rseq____reserved_offset, offsetof(struct rseq, __reserved) == 32);
 RSEQ_ABI_ASSERT(rseq____reserved_size, RSEQ_ABI_SIZEOF_MEMBER(rseq, __reserved) == 1);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration_sizeof, sizeof(struct rseq_abi_ptrace_rseq_configuration) == 24);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__rseq_abi_pointer_offset, offsetof(struct rseq_abi_ptrace_rseq_configuration, rseq_abi_pointer) == 0);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__rseq_abi_pointer_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_abi_ptrace_rseq_configuration, rseq_abi_pointer) == 8);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__rseq_abi_size_offset, offsetof(struct rseq_abi_ptrace_rseq_configuration, rseq_abi_size) == 8);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__rseq_abi_size_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_abi_ptrace_rseq_configuration, rseq_abi_size) == 4);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__signature_offset, offsetof(struct rseq_abi_ptrace_rseq_configuration, signature) == 12);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__signature_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_abi_ptrace_rseq_configuration, signature) == 4);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__flags_offset, offsetof(struct rseq_abi_ptrace_rseq_configuration, flags) == 16);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__flags_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_abi_ptrace_rseq_configuration, flags) == 4);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__pad_offset, offsetof(struct rseq_abi_ptrace_rseq_configuration, pad) == 20);
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration__pad_size, RSEQ_ABI_SIZEOF_MEMBER(rseq_abi_ptrace_rseq_configuration, pad) == 4);
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L && !defined(__cplusplus)
 RSEQ_ABI_ASSERT(rseq__end_offset, offsetof(struct rseq, end) == 33);
+#endif
+#if (defined(__x86_64__) && !defined(__ILP32__)) || (defined(__x86_64__) && defined(__ILP32__)) || (defined(__aarch64__) && !defined(__AARCH64EB__)) || (defined(__aarch64__) && defined(__AARCH64EB__)) || (defined(__arm__) && !defined(__ARMEB__)) || (defined(__arm__) && defined(__ARMEB__)) || (defined(__riscv) && __riscv_xlen == 64) || (defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)) || (defined(__powerpc64__) && defined(__BIG_ENDIAN__)) || (defined(__s390x__)) || (defined(__mips__) && _MIPS_SIM == _ABIO32) || (defined(__mips__) && _MIPS_SIM == _ABIN32) || (defined(__mips__) && _MIPS_SIM == _ABI64) || (defined(__loongarch__) && __loongarch_grlen == 64)
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration_alignof, __alignof__(struct rseq_abi_ptrace_rseq_configuration) == 8);
+#endif
+#if (defined(__i386__))
+RSEQ_ABI_ASSERT(rseq_abi_ptrace_rseq_configuration_alignof, __alignof__(struct rseq_abi_ptrace_rseq_configuration) == 4);
 #endif
 
 #endif /* _LINUX_RSEQ_H */

@@ -883,7 +883,7 @@ static void *thread_pointer(void)
 /* PTRACE_GET_RSEQ_CONFIGURATION of a forked child, which inherits this thread's registration. */
 static void put_ptrace_config(struct out *o, const void *expect)
 {
-	struct ptrace_rseq_configuration conf;
+	struct rseq_abi_ptrace_rseq_configuration conf;
 	memset(&conf, 0, sizeof conf);
 	fflush(stdout);
 	pid_t pid = fork();

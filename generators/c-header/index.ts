@@ -71,11 +71,11 @@ function member(name: string, type: TypeExpr, doc: string | undefined, depth: nu
 interface Assert { id: string; expr: string }
 
 /** Every offset, member size, struct size and alignment, per architecture, grouped. */
-function assertGroups(model: Model, gen: Generation, structs: string[]) {
+function assertGroups(model: Model, gen: Generation, structs: { name: string; cName: string }[]) {
   const perArch = model.arches.map((arch) => {
     const list: (Assert & { flexible: boolean })[] = [];
-    for (const s of structs) {
-      const l = layout(model, s, gen.kernel, arch);
+    for (const { name, cName: s } of structs) {
+      const l = layout(model, name, gen.kernel, arch);
       list.push({ id: `${s}_sizeof`, expr: `sizeof(struct ${s}) == ${l.size}`, flexible: false });
       list.push({ id: `${s}_alignof`, expr: `__alignof__(struct ${s}) == ${l.align}`, flexible: false });
       for (const f of flatten(l.fields).filter((f) => f.name)) {
@@ -125,10 +125,13 @@ export function headerFor(model: Model, gen: Generation): string {
   const order = ['rseq_cs', 'rseq_slice_ctrl', 'rseq', 'ptrace_rseq_configuration'].filter((n) => model.structs.some((s) => s.name === n));
   const structs = [...order, ...model.structs.map((s) => s.name).filter((n) => !order.includes(n))]
     .map((n) => model.structs.find((s) => s.name === n)!)
-    // a struct of another uapi header (linux/ptrace.h) would clash with it
-    .filter((s) => since(s) && !s.header)
+    .filter(since)
     .map((s) => ({
-      name: s.name, doc: s.doc, align: s.align,
+      name: s.name,
+      // a struct of another uapi header (linux/ptrace.h) would clash with it under its own name
+      cName: s.header ? `rseq_abi_${s.name}` : s.name,
+      doc: s.header ? `${s.doc} The layout of struct ${s.name} of <${s.header}>.` : s.doc,
+      align: s.align,
       // C90 and C++ accept anonymous members only as a GNU extension.
       anonymousMembers: s.fields.some((f) => !f.name),
       fields: s.fields.filter((f) => presentIn(f, gen.kernel)).map((f) => member(f.name, typeIn(f, gen.kernel), f.doc, 1)),
@@ -144,7 +147,7 @@ export function headerFor(model: Model, gen: Generation): string {
       name: c.prefixed ? `RSEQ_ABI_${c.name}` : c.name, value: c.value > 255 ? hex(c.value) : String(c.value), doc: c.doc, header: c.header,
     })),
     arches: model.arches.map((a) => ({ name: a.name, macro: a.macro, nrRseq: nr(a.nr.rseq), nrSliceYield: nr(a.nr.rseq_slice_yield), sig: hex(a.sig.data, 8), sigCode: hex(a.sig.code, 8) })),
-    assertGroups: assertGroups(model, gen, structs.map((s) => s.name)),
+    assertGroups: assertGroups(model, gen, structs),
   });
 }
 
