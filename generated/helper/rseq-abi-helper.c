@@ -1093,13 +1093,30 @@ static int child_main(void *p)
 	return 0;
 }
 
+/*
+ * Before 5.16 a CLONE_VM child that dies of a signal takes its parent down with it (the core
+ * dump kills every task sharing the mm), so there the children get their own memory.
+ */
+static int vm_children_survivable(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return major > 5 || (major == 5 && minor >= 16);
+}
+
 static struct result run_forked(const struct kase *k, long index)
 {
+	static int flags = -1;
 	struct result r = { 0, 0, 0, 1, NULL };
 	/* a vfork-style child on a stack of its own: far cheaper than fork, and it starts
-	 * unregistered (the kernel does not pass a registration on to a CLONE_VM child) */
+	 * unregistered (the kernel does not pass a registration on to a CLONE_VM child); a plain
+	 * child starts unregistered too, as this process has no registration between cases */
 	struct child_arg arg = { k, index };
-	pid_t pid = clone(child_main, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &arg);
+	if (flags < 0)
+		flags = SIGCHLD | (vm_children_survivable() ? CLONE_VM | CLONE_VFORK : 0);
+	pid_t pid = clone(child_main, child_stack + sizeof child_stack, flags, &arg);
 	if (pid < 0) {
 		r.setup_err = errno;
 		r.why = "clone";
@@ -1313,6 +1330,8 @@ int main(int argc, char **argv)
 #endif
 	    (unsigned long)NCASES);
 	put_str(&out, u.release);
+	put(&out, ", \"version\": ");
+	put_str(&out, u.version);
 	put(&out, ", \"machine\": ");
 	put_str(&out, u.machine);
 	const char *gj = getenv(GLIBC_ENV);

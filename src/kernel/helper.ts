@@ -106,7 +106,7 @@ export type HelperCaseResult = z.infer<typeof HelperCaseResult>;
 export const HelperReport = z.object({
   schema: z.literal(HELPER_SCHEMA),
   helper: z.object({ arch: z.string(), header: z.string(), static: z.boolean(), cases: u }),
-  uname: z.object({ release: z.string(), machine: z.string() }),
+  uname: z.object({ release: z.string(), version: z.string().optional(), machine: z.string() }),
   glibc: z.object({
     version: z.string().nullable(),
     tunables: z.string().nullable(),

@@ -33,3 +33,13 @@ export function cmp(a: string, b: string): number {
 export function inRange(v: string, from: string, to: string | undefined): boolean {
   return cmp(v, from) >= 0 && (to === undefined || cmp(v, to) < 0);
 }
+
+/**
+ * The upstream version of a running kernel. Distribution releases name the ABI, not the stable
+ * release (Debian's "6.1.0-27-amd64" is 6.1.1xx), and stable-series rules need the latter: it
+ * comes from uname's version string where the distribution puts it ("... Debian 6.1.176-1 ...").
+ */
+export function kernelVersion(release: string, unameVersion = ''): string {
+  const m = /\b(?:Debian|Ubuntu) (\d+\.\d+\.\d+)/.exec(unameVersion);
+  return m ? m[1] : release;
+}

@@ -8,6 +8,7 @@ import {
 } from '../model/index.js';
 import { Case, predict, rangeFor, type Outcome } from '../rules/index.js';
 import { addrKinds } from '../spec/schema.js';
+import { kernelVersion } from '../model/version.js';
 
 export const VERIFY_LIVE_SCHEMA = 'rseq-abi/verify-live@1';
 
@@ -105,9 +106,11 @@ export function decodeArea(model: Model, gen: Generation, arch: Arch, bytes: Uin
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) put(`${path}.${k}`, x);
   };
   for (const [k, v] of Object.entries(decoded)) put(k, v);
-  // the model's view of the same area: both must name the same fields
-  for (const f of flatten(layout(model, 'rseq', gen.kernel, arch).fields)) {
-    if (!f.name || f.end || f.members.length || f.reserved || f.offset + f.size > featureSize) continue;
+  // the model's view of the same area: both must name the same fields (the members of a struct
+  // field; a field whose older C spelling is an inline union is the one number it always was)
+  const fields = layout(model, 'rseq', gen.kernel, arch).fields.flatMap((f) => (f.type.startsWith('struct ') ? flatten(f.members) : [f]));
+  for (const f of fields) {
+    if (!f.name || f.end || (f.members.length && f.type.startsWith('struct')) || f.reserved || f.offset + f.size > featureSize) continue;
     if (!(f.path in out)) out[f.path] = Number.NaN; // the bindings do not decode a field the spec has
   }
   return out;
@@ -122,7 +125,7 @@ function sizeExpr(e: number | { max: (number | string)[] } | undefined, names: R
 
 /** Compares everything the helper reported with the spec. */
 export function verifyLive(model: Model, report: HelperReport): LiveReport {
-  const kernel = report.uname.release;
+  const kernel = kernelVersion(report.uname.release, report.uname.version);
   const arch = archOf(model, report);
   const gen = parseVersion(kernel) ? generationFor(model, kernel) ?? null : null;
   const checks: CheckVerdict[] = [];
@@ -206,7 +209,8 @@ function glibcChecks(model: Model, report: HelperReport, arch: Arch, gen: Genera
   check(`glibc ${g.version} __rseq_size`, allowed.join(' or ') + (entry.backports?.length ? ' (backport)' : ''), g.rseqSize, allowed.includes(g.rseqSize ?? -1));
   check(`glibc ${g.version} __rseq_flags`, 0, g.rseqFlags);
   const regLen = sizeExpr(entry.registeredLen, { featureSize, rseqSize: g.rseqSize ?? 0 });
-  if (regLen !== undefined && g.ptrace) {
+  const ptraceSince = model.spec.constants.find((c) => c.name === 'PTRACE_GET_RSEQ_CONFIGURATION')?.since;
+  if (regLen !== undefined && g.ptrace && !(ptraceSince && cmp(kernelVersion(report.uname.release, report.uname.version), ptraceSince) < 0)) {
     check(`glibc ${g.version} registered length (PTRACE_GET_RSEQ_CONFIGURATION)`, regLen, g.ptrace.errno === 0 ? g.ptrace.size : `errno ${g.ptrace.errno}`);
     if (g.ptrace.errno === 0) check(`glibc ${g.version} area at thread pointer + __rseq_offset is the registered one`, true, g.ptrace.pointerMatches);
   }

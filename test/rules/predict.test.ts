@@ -3,12 +3,18 @@
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/index.js';
 import { Case, predict, type CaseInput } from '../../src/rules/index.js';
+import { kernelVersion } from '../../src/model/version.js';
 
 const model = loadModel();
 const outcome = (kernel: string, c: CaseInput) => predict(model, kernel, 'x86_64', Case.parse(c));
 const errno = (kernel: string, c: CaseInput) => outcome(kernel, c).errno;
 
 describe('predict', () => {
+  it('reads the stable version a distribution puts in uname -v', () => {
+    expect(kernelVersion('6.1.0-27-amd64', '#1 SMP PREEMPT_DYNAMIC Debian 6.1.176-1 (2026-10-02)')).toBe('6.1.176');
+    expect(kernelVersion('6.18.44-fc-v1147', '#1 SMP PREEMPT_DYNAMIC @0')).toBe('6.18.44-fc-v1147');
+  });
+
   it('maps release strings to the rules in force', () => {
     const c = { op: 'register', len: 33, align: 32 } as const;
     expect(errno('6.1.0-27-amd64', c)).toBe('EINVAL'); // only 32 before 6.3
@@ -40,8 +46,11 @@ describe('predict', () => {
     expect(outcome('7.1', { op: 'register', len: 32, align: 32 }).mode).toBe('legacy');
   });
 
-  it('faults in the syscall from 6.15 and on the way back to user space before', () => {
-    expect(outcome('6.12', { op: 'register', len: 32, addr: 'null' })).toMatchObject({ errno: 0, signal: 'SIGSEGV' });
+  it('faults in the syscall from 6.15 (and its stable backports) and on the way back to user space before', () => {
+    expect(outcome('6.12', { op: 'register', len: 32, addr: 'unmapped' })).toMatchObject({ errno: 0, signal: 'SIGSEGV' });
+    expect(outcome('6.12', { op: 'register', len: 32, addr: 'null' })).toEqual({ errno: 0, rule: 'R8N' }); // NULL: stays unregistered
+    expect(outcome('6.12.117', { op: 'register', len: 32, addr: 'null' })).toMatchObject({ errno: 'EFAULT' });
+    expect(outcome('6.13', { op: 'register', len: 32, addr: 'unmapped' })).toMatchObject({ signal: 'SIGSEGV' });
     expect(outcome('6.15', { op: 'register', len: 32, addr: 'null' })).toMatchObject({ errno: 'EFAULT' });
     expect(errno('5.10', { op: 'register', len: 32, addr: 'kernel' })).toBe('EFAULT');
   });

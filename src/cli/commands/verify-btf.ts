@@ -1,9 +1,9 @@
 // rseq-abi verify btf: the spec against the kernel's own type information.
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { release, version } from 'node:os';
 import { BtfError, KERNEL_BTF, parseBtfOrElf } from '../../kernel/btf.js';
-import { parseVersion } from '../../model/version.js';
+import { kernelVersion, parseVersion } from '../../model/version.js';
 import { verifyBtf, type BtfReport } from '../../verify/btf.js';
 import { archFrom, color, formatOption, json, modelFrom, specOption } from '../common.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -22,7 +22,7 @@ export function registerVerifyBtf(verify: Command) {
     .action((opts: Options) => {
       const model = modelFrom(opts.spec);
       const arch = archFrom(model, opts.arch);
-      const kernel = opts.kernel ?? release();
+      const kernel = opts.kernel ?? kernelVersion(release(), version());
       if (!parseVersion(kernel)) throw new CliError(`"${kernel}" is not a kernel version (like 6.12 or 6.1.0-27-amd64)`);
       const file = opts.file ?? KERNEL_BTF;
       if (!opts.file && !existsSync(file)) throw new CliError(`${file} is missing: this kernel was built without BTF (CONFIG_DEBUG_INFO_BTF)`, ExitCode.Environment);
