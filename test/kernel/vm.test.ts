@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { helperSourcesFor } from '../../src/cli/commands/vm.js';
+import { helperSources } from '../../src/cli/helper-sources.js';
 import { DebianError } from '../../src/kernel/debian.js';
 import { DISK_BTF_OFFSET, DISK_HELPER_OFFSET, DISK_SIZE, newcCpio, vmInitramfs } from '../../src/kernel/initramfs.js';
 import { fetchKernels, listKernels, upstreamVersion, vmArches, type CachedKernel } from '../../src/kernel/kernels.js';
@@ -138,7 +138,7 @@ describe('verify vm on real kernels', () => {
   let shipped: VmReport;
   const run = async (specPath: string) => {
     const model = loadModel(specPath);
-    return verifyVm(model, { kernels: matrix, jobs: 2, sources: await helperSourcesFor(model, specPath) });
+    return verifyVm(model, { kernels: matrix, jobs: 2, sources: await helperSources(model, specPath) });
   };
   beforeAll(async () => {
     if (!reason) shipped = await run(defaultSpecPath);
@@ -152,7 +152,7 @@ describe('verify vm on real kernels', () => {
   itNeeds(reason, 'a kernel that panics or hangs is reported with the tail of its console, and the others go on', async () => {
     const model = loadModel();
     const k = matrix.filter((x) => x.arch === 'x86_64').at(-1)!; // the newest
-    const initrd = await prepareInitramfs('x86_64', await helperSourcesFor(model, defaultSpecPath));
+    const initrd = await prepareInitramfs('x86_64', await helperSources(model, defaultSpecPath));
     const [panic, hang, fine] = await pool([
       { append: 'rdinit=/no-such-init' }, { timeoutMs: 1500 }, {},
     ], 3, (o) => boot({ arch: 'x86_64', kernel: imagePath(k), initrd, ...o }));

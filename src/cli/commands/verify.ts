@@ -2,34 +2,16 @@
 // (verify btf is added beside it as another subcommand of `verify`.)
 import { registerVerifyBtf } from './verify-btf.js';
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { buildHelper, HelperError, runHelper, type HelperReport, type HelperSources } from '../../kernel/helper.js';
-import { defaultSpecPath, type Model } from '../../model/index.js';
-import { packagePath } from '../../paths.js';
+import { buildHelper, HelperError, runHelper, type HelperReport } from '../../kernel/helper.js';
+import type { Model } from '../../model/index.js';
 import { verifyLive, type LiveReport } from '../../verify/live.js';
 import { color, formatOption, json, modelFrom, specOption } from '../common.js';
 import { CliError, ExitCode } from '../errors.js';
-import { resolve } from 'node:path';
+import { helperSources } from '../helper-sources.js';
 
 export interface HelperOptions { spec: string; static?: boolean; timeout?: string; cc?: string }
 
 export const UNAVAILABLE = 'rseq unavailable: rseq(NULL, 0, 0, 0) gives ENOSYS (qemu-user, a seccomp filter or a kernel without CONFIG_RSEQ)';
-
-/** The helper's C source and header: the committed ones for the shipped spec, else generated from the model. */
-async function helperSources(model: Model, specPath: string): Promise<HelperSources> {
-  if (resolve(specPath) === resolve(defaultSpecPath)) {
-    return {
-      helper: readFileSync(packagePath('generated', 'helper', 'rseq-abi-helper.c'), 'utf8'),
-      header: readFileSync(packagePath('generated', 'c', 'rseq-abi.h'), 'utf8'),
-    };
-  }
-  const [{ generateHelper }, { generateCHeaders }] = await Promise.all([
-    import('../../../generators/helper/index.js'), import('../../../generators/c-header/index.js'),
-  ]);
-  const helper = (await generateHelper(model)).find((f) => f.path === 'helper/rseq-abi-helper.c')!.content;
-  const header = generateCHeaders(model).find((f) => f.path === 'c/rseq-abi.h')!.content;
-  return { helper, header };
-}
 
 /** Builds (or finds in the cache) and runs the helper; helper failures become exit-3 CliErrors. */
 export async function runLiveHelper(model: Model, opts: HelperOptions): Promise<HelperReport> {

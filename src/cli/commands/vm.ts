@@ -4,36 +4,17 @@
 // qemu, a cross compiler or the kernels are missing.
 import type { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { HelperError, type HelperSources } from '../../kernel/helper.js';
+import { HelperError } from '../../kernel/helper.js';
 import { BuildError } from '../../kernel/initramfs.js';
 import { listKernels, type CachedKernel } from '../../kernel/kernels.js';
 import { qemuArches } from '../../kernel/qemu.js';
-import { defaultSpecPath, type Model } from '../../model/index.js';
-import { packagePath } from '../../paths.js';
 import { verifyVm, type Cell, type VmKernelResult, type VmReport } from '../../verify/vm.js';
 import { color, formatOption, json, modelFrom, specOption } from '../common.js';
 import { CliError, ExitCode } from '../errors.js';
+import { helperSources } from '../helper-sources.js';
 import { progress, vmArchesFrom } from './kernels.js';
 
 interface VmCliOptions { kernel?: string[]; arch?: string[]; jobs: string; timeout: string; spec: string; format: string; keep?: string; smp: string }
-
-/** The helper's C source and header: the committed ones for the shipped spec, else generated from the model. */
-export async function helperSourcesFor(model: Model, specPath: string): Promise<HelperSources> {
-  if (resolve(specPath) === resolve(defaultSpecPath)) {
-    return {
-      helper: readFileSync(packagePath('generated', 'helper', 'rseq-abi-helper.c'), 'utf8'),
-      header: readFileSync(packagePath('generated', 'c', 'rseq-abi.h'), 'utf8'),
-    };
-  }
-  const [{ generateHelper }, { generateCHeaders }] = await Promise.all([
-    import('../../../generators/helper/index.js'), import('../../../generators/c-header/index.js'),
-  ]);
-  const helper = (await generateHelper(model)).find((f) => f.path === 'helper/rseq-abi-helper.c')!.content;
-  const header = generateCHeaders(model).find((f) => f.path === 'c/rseq-abi.h')!.content;
-  return { helper, header };
-}
 
 /** --kernel all | 6.1 | 7.3.4 | 6.12.117+deb13-cloud-amd64 | trixie (repeatable, comma-separated). */
 export function selectKernels(all: CachedKernel[], wanted: string[] | undefined): CachedKernel[] {
@@ -129,7 +110,7 @@ export async function verifyVmCommand(opts: VmCliOptions): Promise<number> {
   let report: VmReport;
   try {
     report = await verifyVm(model, {
-      kernels, jobs, timeoutMs, smp, keepDir: opts.keep, sources: await helperSourcesFor(model, opts.spec),
+      kernels, jobs, timeoutMs, smp, keepDir: opts.keep, sources: await helperSources(model, opts.spec),
       log: p.step,
       onResult: (r) => p.step(`[${++done}/${kernels.length}] ${r.release} (${r.arch}): ${Object.values(r.cells).includes('mismatch') ? 'mismatch' : r.boot.ok ? 'ok' : r.boot.failure} in ${secs(r.boot.wallMs)}`),
     });
