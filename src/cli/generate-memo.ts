@@ -2,13 +2,13 @@
 // ts-morph, handlebars, zod and yaml) again for a spec and code it has already generated from.
 // A check with a memo hit still reads and hashes every file under the output directory.
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import { readMemo, sha256, walkFiles, writeMemo } from './memo.js';
+import { join } from 'node:path';
+import { readMemo, sha256, treeFiles, writeMemo } from './memo.js';
 
 /** Files under dir as {relative path: sha256}, hidden files left out. */
 export function hashTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of walkFiles(dir, (n) => !n.startsWith('.'))) out[relative(dir, f).split('\\').join('/')] = sha256(readFileSync(f));
+  for (const f of treeFiles(dir)) out[f] = sha256(readFileSync(join(dir, f)));
   return out;
 }
 

@@ -21,6 +21,11 @@ export function walkFiles(dir: string, keep: (name: string) => boolean, out: str
   return out;
 }
 
+/** The files of a tree as forward-slash paths relative to it, hidden files left out. */
+export function treeFiles(dir: string): string[] {
+  return walkFiles(dir, (n) => !n.startsWith('.')).map((p) => relative(dir, p).split('\\').join('/'));
+}
+
 let fingerprint: string | undefined;
 /** Everything of ours that decides a result besides its inputs: code, templates, dependency versions. */
 function codeFingerprint(): string {

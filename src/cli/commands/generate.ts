@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateAll, type GeneratedFile } from '../../../generators/index.js';
 import { packagePath } from '../../paths.js';
 import { color, modelFrom, specOption, writeFileAtomic } from '../common.js';
 import { ExitCode } from '../errors.js';
 import { rememberGenerated } from '../generate-memo.js';
+import { treeFiles } from '../memo.js';
 
 interface Options { out: string; check?: boolean; spec: string }
 
@@ -48,20 +49,6 @@ export function registerGenerate(program: Command) {
 
 const shown = (p: string) => relative(process.cwd(), p) || '.';
 
-function listFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (!name.startsWith('.')) out.push(relative(dir, p).split('\\').join('/'));
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 function compare(dir: string, files: GeneratedFile[]) {
   const expected = new Set(files.map((f) => f.path));
   const missing: GeneratedFile[] = [];
@@ -74,6 +61,6 @@ function compare(dir: string, files: GeneratedFile[]) {
       if (old !== f.content) stale.push({ file: f, old });
     }
   }
-  const extra = listFiles(dir).filter((p) => !expected.has(p));
+  const extra = treeFiles(dir).filter((p) => !expected.has(p));
   return { missing, stale, extra };
 }
