@@ -34,7 +34,28 @@ export interface Model {
 
 export interface ResolveOptions { includeProposed?: boolean; file?: string }
 
-export function resolve(spec: Spec, options: ResolveOptions = {}): Model {
+/**
+ * The spec without what proposed generations add: their fields, structs, enum values and
+ * constants, so nothing under discussion reaches a merged generation, even a later one.
+ */
+function withoutProposed(spec: Spec): Spec {
+  const proposed = new Set(spec.generations.filter((g) => g.proposed).map((g) => g.kernel));
+  if (!proposed.size) return spec;
+  const merged = <T extends { since: string }>(x: T) => !proposed.has(x.since);
+  return {
+    ...spec,
+    structs: spec.structs.filter(merged).map((s) => ({
+      ...s,
+      // a reserved field a proposal replaces stays in the merged ABI
+      fields: s.fields.filter(merged).map((f) => (f.until && proposed.has(f.until) ? { ...f, until: undefined } : f)),
+    })),
+    enums: spec.enums.filter(merged).map((e) => ({ ...e, values: e.values.filter(merged) })),
+    constants: spec.constants.filter(merged),
+  };
+}
+
+export function resolve(given: Spec, options: ResolveOptions = {}): Model {
+  const spec = options.includeProposed ? given : withoutProposed(given);
   const generations = spec.generations
     .filter((g) => options.includeProposed || !g.proposed)
     .map(({ kernel, name, summary, featureSize, auxv, allocation }) => ({ kernel, name, summary, featureSize, auxv, allocation }))

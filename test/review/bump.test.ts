@@ -77,6 +77,22 @@ describe('bump field', () => {
     expect(merged.some((f) => f.path === 'c/rseq-abi-7.1.h')).toBe(false);
     expect(merged.find((f) => f.path === 'c/rseq-abi.h')!.content).not.toContain('test_id');
   });
+
+  it('and out of a later merged generation too', async () => {
+    const proposal = bumpField(original, 'spec/rseq.yaml', { name: 'test_id', type: 'u32', kernel: '7.1', proposed: true });
+    const later = bumpFlag(proposal.text!, 'spec/rseq.yaml', { enum: 'rseq_cs_flags', name: 'RSEQ_CS_FLAG_TEST', kernel: '7.2' });
+    expect(later.errors).toEqual([]);
+    const { resolve, layout, findArch } = await import('../../src/model/index.js');
+    const merged = resolve(later.model!.spec, {});
+    expect(merged.generations.map((g) => g.kernel)).toContain('7.2');
+    const fields = layout(merged, 'rseq', '7.2', findArch(merged, 'x86_64')!).fields.map((f) => f.name);
+    expect(fields).not.toContain('test_id');
+    expect(fields).toContain('__reserved'); // the byte the proposal would replace is still there
+    const header = (await generateAll(merged)).find((f) => f.path === 'c/rseq-abi-7.2.h')!.content;
+    expect(header).not.toContain('test_id');
+    expect(header).toContain('RSEQ_CS_FLAG_TEST');
+    expect(layout(resolve(later.model!.spec, { includeProposed: true }), 'rseq', '7.2', findArch(merged, 'x86_64')!).fields.map((f) => f.name)).toContain('test_id');
+  });
 });
 
 describe('bump flag', () => {
