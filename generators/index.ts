@@ -13,8 +13,6 @@ const generators: Record<string, () => Promise<Generator>> = {
   schema: async () => (await import('./schema/index.js')).generateSchema,
 };
 
-export const generatorNames = Object.keys(generators);
-
 /** Runs every generator; files sorted by path, paths unique. */
 export async function generateAll(model: Model): Promise<GeneratedFile[]> {
   const files: GeneratedFile[] = [];
