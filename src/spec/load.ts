@@ -62,7 +62,7 @@ export function parseSpec(text: string, file: string): Loaded {
   const fail = (message: string): Loaded => ({ errors: [{ file, line: 1, col: 1, path: '', message }] });
   if (text.length > MAX_BYTES) return fail(`the file is larger than ${MAX_BYTES} bytes`);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, intAsBigInt: false, merge: true });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, intAsBigInt: false });
   const positions = new Positions(file, doc, lines);
   if (doc.errors.length) {
     return {
