@@ -1,7 +1,8 @@
 // rseq-abi check: the main job. validate, generate --check, verify live, verify btf.
 // Every step runs and prints; the exit code is the worst one.
 import type { Command } from 'commander';
-import { specOption } from '../common.js';
+import { relative } from 'node:path';
+import { specOption } from '../output.js';
 
 export function registerCheck(program: Command) {
   program
@@ -18,7 +19,7 @@ export function registerCheck(program: Command) {
       ];
       let worst = 0;
       for (const step of steps) {
-        process.stdout.write(`== rseq-abi ${step.join(' ')}\n`);
+        process.stdout.write(`== rseq-abi ${step.map((a) => (a === opts.spec ? relative(process.cwd(), a) || a : a)).join(' ')}\n`);
         process.exitCode = undefined;
         const code = await run(['node', 'rseq-abi', ...step]);
         if (code > worst) worst = code;
