@@ -174,7 +174,7 @@ export function layoutSvg({ layout, generation, generations }: DiagramInput): st
         const mx = xOf(mp.from);
         const mw = (mp.to - mp.from) * BYTE;
         const my = y + BOX_H - SPLIT_H;
-        body.push(`<g><title>${xml(`${m.path}: ${m.type}, offset ${m.offset}, ${m.size} bytes. ${m.doc}`)}</title><rect x="${mx}" y="${my}" width="${mw}" height="${SPLIT_H}" fill="#ffffff" fill-opacity="0.55" stroke="${color.stroke}" stroke-width="1"/></g>`);
+        body.push(`<g><title>${xml(`${m.path}: ${m.type}, offset ${m.offset}, ${m.size} bytes. ${m.doc}`)}</title><rect x="${mx}" y="${my}" width="${mw}" height="${SPLIT_H}" fill="${m.reserved ? `url(#${hatch(color.stroke, '#ffffff')})` : '#ffffff'}" fill-opacity="${m.reserved ? 1 : 0.55}" stroke="${color.stroke}" stroke-width="1"/></g>`);
         if (monoWidth(m.name, 11) + 6 <= mw) body.push(`<text x="${mx + mw / 2}" y="${my + SPLIT_H / 2 + 4}" text-anchor="middle" font-family="${MONO}" font-size="11" fill="${INK}">${xml(m.name)}</text>`);
         else callouts[p.row].push({ x: mx + mw / 2, text: m.name, color: color.stroke });
       }
