@@ -1,6 +1,6 @@
 // Where the package's own files are, whether running from src/ (tests) or dist/src/ (the CLI).
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function findRoot(): string {
@@ -18,3 +18,16 @@ export const packagePath = (...parts: string[]) => join(packageRoot, ...parts);
 
 /** The shipped spec. */
 export const defaultSpecPath = packagePath('spec', 'rseq.yaml');
+
+/**
+ * mkdir -p that fails instead of spinning: Node 20's recursive mkdirSync loops forever under a
+ * directory that refuses new entries (/proc). Creates the missing directories one by one.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) mkdirSync(d);
+}

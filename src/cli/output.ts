@@ -1,9 +1,9 @@
 // Model-free helpers of the commands: options, output, files. Loading this loads no spec
 // machinery (zod, yaml), so commands that need no spec start fast.
 import { Option } from 'commander';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { defaultSpecPath } from '../paths.js';
+import { defaultSpecPath, makeDirs } from '../paths.js';
 import { CliError, ExitCode } from './errors.js';
 
 export const specOption = (what = 'the spec to read') => new Option('--spec <file>', what).default(defaultSpecPath, 'spec/rseq.yaml');
@@ -24,18 +24,31 @@ export function readStdin(): string {
   }
 }
 
-/** Writes a file atomically: a temp file beside it, then rename; a failure leaves the old file. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+/**
+ * Writes files atomically, all or nothing: every one is staged in a temp file beside its target
+ * first, and only when all are staged are they renamed into place; a failure leaves the old files.
+ */
+export function writeFilesAtomic(files: { path: string; data: string | Uint8Array }[]): void {
+  const staged: { tmp: string; path: string }[] = [];
+  let current = '';
   try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
+    for (const { path, data } of files) {
+      current = path;
+      const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+      makeDirs(dirname(path));
+      writeFileSync(tmp, data);
+      staged.push({ tmp, path });
+    }
   } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new CliError(`cannot write ${path}: ${(err as Error).message}`, ExitCode.Environment);
+    const discard = (tmp: string) => { try { rmSync(tmp, { force: true }); } catch { /* never created */ } };
+    for (const s of staged) discard(s.tmp);
+    discard(join(dirname(current), `.${basename(current)}.${process.pid}.tmp`));
+    throw new CliError(`cannot write ${current}: ${(err as Error).message}`, ExitCode.Environment);
   }
+  for (const s of staged) renameSync(s.tmp, s.path);
 }
+
+export const writeFileAtomic = (path: string, data: string | Uint8Array) => writeFilesAtomic([{ path, data }]);
 
 export const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 

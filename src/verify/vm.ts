@@ -4,6 +4,7 @@
 // (verifyBtf: every struct and enum of the spec for that kernel's generation). A boot that panics or hangs is reported with the
 // tail of its console; the other kernels go on.
 import { readFileSync, writeFileSync, mkdirSync, existsSync, renameSync } from 'node:fs';
+import { makeDirs } from '../paths.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { defaultCacheDir } from '../kernel/debian.js';
@@ -199,7 +200,7 @@ export async function verifyVm(model: Model, o: VmOptions): Promise<VmReport> {
     log(`boot ${k.arch} ${k.release}`);
     const b = await boot({ arch: k.arch, kernel: imagePath(k), initrd: initrds.get(k.arch)!, timeoutMs: o.timeoutMs ?? 90_000, smp: o.smp });
     if (o.keepDir) {
-      mkdirSync(o.keepDir, { recursive: true });
+      makeDirs(o.keepDir);
       const base = join(o.keepDir, `${k.arch}-${k.release}`);
       writeFileSync(`${base}.console.txt`, b.console);
       if (b.helperOutput) writeFileSync(`${base}.helper.json`, b.helperOutput);

@@ -1,6 +1,6 @@
 // The CLI as a user runs it: exit codes, messages, JSON shapes. Runs the built dist/ (npm test builds first).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +89,19 @@ describe('rseq-abi', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/ENUM_VALUE_CHANGED incompatible/);
     expect(cli(['diff', join(tmp, 'nope.yaml'), edited]).code).toBe(2);
+  });
+
+  it('generate writes all or nothing: a file it cannot write leaves every old file as it was', () => {
+    const out = join(tmp, 'gen');
+    mkdirSync(join(out, 'c'), { recursive: true });
+    writeFileSync(join(out, 'c', 'rseq-abi.h'), 'old\n');
+    writeFileSync(join(out, 'ts'), 'a file where generate needs a directory\n');
+    const r = cli(['generate', '--out', out]);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/cannot write .*ts/);
+    expect(readFileSync(join(out, 'c', 'rseq-abi.h'), 'utf8')).toBe('old\n');
+    expect(readdirSync(join(out, 'c'))).toEqual(['rseq-abi.h']); // no temp file left behind
+    expect(cli(['header', '-o', '/proc/rseq-abi-test/x.h']).code).toBe(3); // refused, not a hang
   });
 
   it('an unknown command or option is a usage error', () => {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { generateAll } from '../../../generators/index.js';
 import { displayName, resolve } from '../../model/index.js';
 import { packagePath } from '../../paths.js';
@@ -8,6 +8,7 @@ import { bumpEnumValue, bumpField, bumpFlag, type BumpResult } from '../../revie
 import { formatText } from '../../review/format.js';
 import { formatSpecError } from '../../spec/errors.js';
 import { color, specOption, writeFileAtomic } from '../common.js';
+import { writeGenerated } from '../generated-dir.js';
 import { CliError, ExitCode } from '../errors.js';
 
 interface Common { kernel: string; doc?: string; spec: string; out: string; includeProposed?: boolean; proposed?: boolean; dryRun?: boolean }
@@ -55,28 +56,6 @@ async function run(o: Common, edit: (text: string, file: string) => BumpResult) 
   const files = await generateAll(model);
   writeFileAtomic(o.spec, result.text);
   const written = writeGenerated(o.out, files);
-  process.stdout.write(`wrote ${file}; generated: ${written.changed} written, ${written.removed} removed, ${files.length - written.changed} unchanged in ${relative(process.cwd(), o.out) || '.'}\n`);
+  process.stdout.write(`wrote ${file}; generated: ${written.written} written, ${written.removed} removed, ${files.length - written.written} unchanged in ${relative(process.cwd(), o.out) || '.'}\n`);
 }
 
-/** Brings dir in line with files, as `rseq-abi generate` does. */
-export function writeGenerated(dir: string, files: { path: string; content: string }[]): { changed: number; removed: number } {
-  let changed = 0;
-  for (const f of files) {
-    const p = join(dir, f.path);
-    if (existsSync(p) && readFileSync(p, 'utf8') === f.content) continue;
-    writeFileAtomic(p, f.content);
-    changed++;
-  }
-  const expected = new Set(files.map((f) => f.path));
-  let removed = 0;
-  const walk = (d: string) => {
-    if (!existsSync(d)) return;
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (!name.startsWith('.') && !expected.has(relative(dir, p).split('\\').join('/'))) { rmSync(p); removed++; }
-    }
-  };
-  walk(dir);
-  return { changed, removed };
-}

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { generateAll, type GeneratedFile } from '../../../generators/index.js';
+import { generateAll } from '../../../generators/index.js';
 import { packagePath } from '../../paths.js';
-import { color, modelFrom, specOption, writeFileAtomic } from '../common.js';
+import { color, modelFrom, specOption } from '../common.js';
 import { ExitCode } from '../errors.js';
 import { rememberGenerated } from '../generate-memo.js';
-import { treeFiles } from '../memo.js';
+import { compareGenerated, writeGenerated } from '../generated-dir.js';
 
 interface Options { out: string; check?: boolean; spec: string }
 
@@ -23,7 +22,7 @@ export function registerGenerate(program: Command) {
       const model = modelFrom(opts.spec);
       const files = await generateAll(model);
       rememberGenerated(opts.spec, files);
-      const report = compare(opts.out, files);
+      const report = compareGenerated(opts.out, files);
       if (opts.check) {
         if (!report.stale.length && !report.missing.length && !report.extra.length) {
           process.stdout.write(`${color.green('current')}: ${files.length} files in ${shown(opts.out)}\n`);
@@ -40,27 +39,9 @@ export function registerGenerate(program: Command) {
         process.exitCode = ExitCode.Findings;
         return;
       }
-      for (const f of [...report.missing, ...report.stale.map((s) => s.file)]) writeFileAtomic(join(opts.out, f.path), f.content);
-      for (const p of report.extra) rmSync(join(opts.out, p));
-      const changed = report.missing.length + report.stale.length;
-      process.stdout.write(`${changed} written, ${report.extra.length} removed, ${files.length - changed} unchanged in ${shown(opts.out)}\n`);
+      const { written, removed } = writeGenerated(opts.out, files);
+      process.stdout.write(`${written} written, ${removed} removed, ${files.length - written} unchanged in ${shown(opts.out)}\n`);
     });
 }
 
 const shown = (p: string) => relative(process.cwd(), p) || '.';
-
-function compare(dir: string, files: GeneratedFile[]) {
-  const expected = new Set(files.map((f) => f.path));
-  const missing: GeneratedFile[] = [];
-  const stale: { file: GeneratedFile; old: string }[] = [];
-  for (const f of files) {
-    const p = join(dir, f.path);
-    if (!existsSync(p)) missing.push(f);
-    else {
-      const old = readFileSync(p, 'utf8');
-      if (old !== f.content) stale.push({ file: f, old });
-    }
-  }
-  const extra = treeFiles(dir).filter((p) => !expected.has(p));
-  return { missing, stale, extra };
-}
