@@ -77,6 +77,7 @@ export function parseSpec(text: string, file: string): Loaded {
     visit(doc, { Alias: (_, node) => { if (node.range) at = positions.pos(node.range[0]); return visit.BREAK; } });
     return { errors: [{ file, ...at, path: '', message: `aliases expand too far (more than ${MAX_ALIAS_COUNT} nodes): ${(err as Error).message}` }] };
   }
+  if (data === null || data === undefined) return fail('the document is empty: a spec is a YAML mapping (schema, title, generations, structs, ...)');
   const result = SpecSchema.safeParse(data);
   if (!result.success) return { positions, errors: result.error.issues.flatMap((i) => schemaErrors(positions, i)) };
   return { spec: result.data, positions, errors: [] };

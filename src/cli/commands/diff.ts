@@ -68,7 +68,7 @@ function side(src: { text: string; name: string }, includeProposed: boolean, ker
   if (!side) throw new CliError(`${errors.map(formatSpecError).join('\n')}\n${errors.length} problem${errors.length === 1 ? '' : 's'} in ${src.name}`, ExitCode.Usage);
   if (kernel === undefined) return side;
   const g = generationFor(side.model, kernel);
-  if (!g) throw new CliError(`no generation of ${src.name} is in force for kernel ${kernel} (generations: ${side.model.generations.map((x) => x.kernel).join(', ')}${includeProposed ? '' : '; proposed ones need --include-proposed'})`, ExitCode.Usage);
+  if (!g) throw new CliError(`no generation of ${displayName(src.name)} is in force for kernel ${kernel} (generations: ${side.model.generations.map((x) => x.kernel).join(', ')}${includeProposed ? '' : '; proposed ones need --include-proposed'})`, ExitCode.Usage);
   return { ...side, generation: g.kernel };
 }
 
