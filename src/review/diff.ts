@@ -1,6 +1,6 @@
 // Compares two models (or two generations of one) and returns findings with positions in both
 // YAML files. Pure: takes values, returns values.
-import { flatten, presentIn, type Arch, type Generation, type LaidOutField, type Model, type StructLayout, type Target } from '../model/index.js';
+import { flatten, generationFor, presentIn, type Arch, type Generation, type LaidOutField, type Model, type StructLayout, type Target } from '../model/index.js';
 import { cmp } from '../model/version.js';
 import { predict, rangeFor, type Outcome } from '../rules/index.js';
 import type { Case } from '../rules/case.js';
@@ -416,33 +416,49 @@ export function describeOutcome(x: Outcome): string {
 
 const behaviour = (x: Outcome) => `${x.errno}|${x.signal ?? ''}|${x.mode ?? ''}`;
 
+/**
+ * The kernels a snapshot pair is compared on: its generations' first kernels, and, when both sides
+ * are the same generation, every rule range that starts inside it in either spec (a stable-series
+ * range such as 6.12.117 lies inside generation 6.3).
+ */
+function comparedKernels(o: Snapshot, n: Snapshot): [string, string][] {
+  if (o.gen.kernel !== n.gen.kernel) return [[o.gen.kernel, n.gen.kernel]];
+  const inGeneration = (s: Snapshot, v: string) => generationFor(s.model, v)?.kernel === s.gen.kernel;
+  const starts = [o, n].flatMap((s) => s.model.spec.registration.ranges.map((r) => r.from).filter((v) => inGeneration(s, v)));
+  return [...new Set([o.gen.kernel, ...starts])].sort(cmp).map((k) => [k, k]);
+}
+
 function diffRegistration(c: Collector) {
   const { o, n } = c;
   const arch = (m: Model) => m.arches[0].name;
-  const changes: CaseChange[] = [];
-  const strictChanges: CaseChange[] = [];
-  let stricter = false;
-  // A prior registration must be one both kernels would have accepted.
-  const reachable = (k: Case) => !k.registered || [[o.model, o.gen.kernel], [n.model, n.gen.kernel]].every(([m, kernel]) =>
-    predict(m as Model, kernel as string, arch(m as Model), { ...k, op: 'register', flags: 0, sig: 'default', addr: 'valid', len: k.registered!.len, registered: null }).errno === 0);
-  for (const k of caseMatrix([o.model, n.model]).filter(reachable)) {
-    const a = predict(o.model, o.gen.kernel, arch(o.model), k);
-    const b = predict(n.model, n.gen.kernel, arch(n.model), k);
-    if (behaviour(a) === behaviour(b)) continue;
-    const strict = !(a.errno !== 0 && b.errno === 0 && !b.signal);
-    if (strict) stricter = true;
-    (strict ? strictChanges : changes).push({ case: describeCase(k), old: describeOutcome(a), new: describeOutcome(b) });
-  }
-  changes.unshift(...strictChanges);
-  if (!changes.length) return;
   const ranges = (s: Snapshot) => s.model.spec.registration.ranges;
-  const rangePath = (s: Snapshot): Path => ['registration', 'ranges', ranges(s).indexOf(rangeFor(s.model, s.gen.kernel))];
-  const sample = changes.slice(0, 4).map((x) => `${x.case}: ${x.old} -> ${x.new}`).join('; ');
-  const head = `${changes.length} sys_rseq case${changes.length === 1 ? '' : 's'} change from ${o.gen.kernel} to ${n.gen.kernel}: ${sample}${changes.length > 4 ? '; ...' : ''}`;
-  if (stricter) {
-    c.add('REGISTRATION_RULE_CHANGED', head, 'Check each case against kernel/rseq.c and the selftests; callers that relied on the old answer need AT_RSEQ_* based allocation or a fallback.', { new: rangePath(n), old: rangePath(o) }, { cases: changes });
-  } else {
-    c.add('REGISTRATION_RULE_RELAXED', head, 'None needed; callers may use the new calls on kernels >= the new range.', { new: rangePath(n), old: rangePath(o) }, { cases: changes });
+  for (const [ok, nk] of comparedKernels(o, n)) {
+    const changes: CaseChange[] = [];
+    const strictChanges: CaseChange[] = [];
+    let stricter = false;
+    // A prior registration must be one both kernels would have accepted.
+    const reachable = (k: Case) => !k.registered || [[o.model, ok], [n.model, nk]].every(([m, kernel]) =>
+      predict(m as Model, kernel as string, arch(m as Model), { ...k, op: 'register', flags: 0, sig: 'default', addr: 'valid', len: k.registered!.len, registered: null }).errno === 0);
+    for (const k of caseMatrix([o.model, n.model]).filter(reachable)) {
+      const a = predict(o.model, ok, arch(o.model), k);
+      const b = predict(n.model, nk, arch(n.model), k);
+      if (behaviour(a) === behaviour(b)) continue;
+      const strict = !(a.errno !== 0 && b.errno === 0 && !b.signal);
+      if (strict) stricter = true;
+      (strict ? strictChanges : changes).push({ case: describeCase(k), old: describeOutcome(a), new: describeOutcome(b) });
+    }
+    changes.unshift(...strictChanges);
+    if (!changes.length) continue;
+    const rangePath = (s: Snapshot, kernel: string): Path => ['registration', 'ranges', ranges(s).indexOf(rangeFor(s.model, kernel))];
+    const sample = changes.slice(0, 4).map((x) => `${x.case}: ${x.old} -> ${x.new}`).join('; ');
+    const where = ok === nk ? `on kernel ${nk}` : `from ${ok} to ${nk}`;
+    const head = `${changes.length} sys_rseq case${changes.length === 1 ? '' : 's'} change ${where}: ${sample}${changes.length > 4 ? '; ...' : ''}`;
+    const at = { new: rangePath(n, nk), old: rangePath(o, ok) };
+    if (stricter) {
+      c.add('REGISTRATION_RULE_CHANGED', head, 'Check each case against kernel/rseq.c and the selftests; callers that relied on the old answer need AT_RSEQ_* based allocation or a fallback.', at, { cases: changes });
+    } else {
+      c.add('REGISTRATION_RULE_RELAXED', head, 'None needed; callers may use the new calls on kernels >= the new range.', at, { cases: changes });
+    }
   }
 }
 
