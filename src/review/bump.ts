@@ -4,11 +4,12 @@
 import { diffLines } from 'diff';
 import { isMap, isScalar, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { resolve, type Model } from '../model/index.js';
+import { allocationFor, glibcSize } from '../model/abi-rules.js';
 import { alignUp } from '../model/layout.js';
 import { cmp } from '../model/version.js';
 import { validateSpec, type SpecError } from '../spec/index.js';
 import { parseSpec } from '../spec/load.js';
-import type { SizeExpr, Spec } from '../spec/schema.js';
+import type { Spec } from '../spec/schema.js';
 import { diffModels } from './diff.js';
 import type { Finding } from './types.js';
 
@@ -97,14 +98,7 @@ function planFor(spec: Spec, model: Model, fs: number): GenPlan {
   const legacy = spec.allocationRule.legacy;
   const rseqAlign = model.layouter.struct('rseq', latest.kernel, model.arches[0]).align;
   const auxAlign = Math.max(latest.auxv?.align ?? legacy.align, nextPow2(fs), rseqAlign);
-  const align = Math.max(auxAlign, legacy.align);
-  return { featureSize: fs, auxv: { featureSize: fs, align: auxAlign }, allocation: { size: alignUp(Math.max(fs, legacy.size), align), align } };
-}
-
-function evalSize(e: SizeExpr | undefined, vars: { featureSize: number; rseqSize: number }): number | undefined {
-  if (e === undefined) return undefined;
-  if (typeof e === 'number') return e;
-  return Math.max(...e.max.map((x) => (typeof x === 'number' ? x : vars[x])));
+  return { featureSize: fs, auxv: { featureSize: fs, align: auxAlign }, allocation: allocationFor(fs, auxAlign, legacy) };
 }
 
 /** What the change means for glibc's __rseq_size and for code that allocates by the header. */
@@ -112,8 +106,8 @@ function consequences(spec: Spec, before: GenPlan, after: GenPlan, structAlign: 
   const out: string[] = [];
   for (const v of spec.glibc.versions.filter((x) => x.registers)) {
     const f = (p: GenPlan) => {
-      const rseqSize = evalSize(v.rseqSize, { featureSize: p.featureSize, rseqSize: 0 }) ?? 0;
-      return { rseqSize, len: evalSize(v.registeredLen, { featureSize: p.featureSize, rseqSize }) ?? 0 };
+      const rseqSize = glibcSize(v.rseqSize, { featureSize: p.featureSize, rseqSize: 0 }) ?? 0;
+      return { rseqSize, len: glibcSize(v.registeredLen, { featureSize: p.featureSize, rseqSize }) ?? 0 };
     };
     const a = f(before), b = f(after);
     const range = `glibc ${v.from}${v.to ? `-${v.to}` : '+'}`;

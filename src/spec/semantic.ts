@@ -1,6 +1,7 @@
 // Semantic checks: what the schema cannot see. Each returns errors positioned at the YAML node
 // they are about; validateSpec() runs them all and reports everything at once.
-import { flatten, LayoutError, Layouter, presentIn, typeIn, alignUp } from '../model/layout.js';
+import { allocationFor } from '../model/abi-rules.js';
+import { flatten, LayoutError, Layouter, presentIn, typeIn } from '../model/layout.js';
 import type { Target } from '../model/types.js';
 import { cmp } from '../model/version.js';
 import type { SpecError } from './errors.js';
@@ -281,8 +282,7 @@ function checkLayoutsOn(spec: Spec, targets: Target[], report: Report, onTarget:
       }
       previous = l;
       // The allocation rule of the uapi header.
-      const align = Math.max(g.auxv?.align ?? legacy.align, legacy.align);
-      const size = alignUp(Math.max(g.featureSize, legacy.size), align);
+      const { size, align } = allocationFor(g.featureSize, g.auxv?.align, legacy);
       if (g.auxv && g.auxv.featureSize !== g.featureSize) report(['generations', gi, 'auxv', 'featureSize'], `AT_RSEQ_FEATURE_SIZE ${g.auxv.featureSize} differs from the feature size ${g.featureSize}`);
       if (g.auxv && g.auxv.align < l.align) report(['generations', gi, 'auxv', 'align'], `AT_RSEQ_ALIGN ${g.auxv.align} is below __alignof__(struct rseq) ${l.align}`);
       if (g.allocation.align !== align) report(['generations', gi, 'allocation', 'align'], `is ${g.allocation.align}, but the allocation rule gives max(AT_RSEQ_ALIGN, ${legacy.align}) = ${align}`);

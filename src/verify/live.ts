@@ -9,6 +9,7 @@ import {
 import { Case, predict, rangeFor, type Outcome } from '../rules/index.js';
 import { addrKinds } from '../spec/schema.js';
 import { kernelVersion } from '../model/version.js';
+import { glibcSize } from '../model/abi-rules.js';
 
 export const VERIFY_LIVE_SCHEMA = 'rseq-abi/verify-live@1';
 
@@ -116,13 +117,6 @@ export function decodeArea(model: Model, gen: Generation, arch: Arch, bytes: Uin
   return out;
 }
 
-/** A size expression of the spec's glibc table: a number or the largest of numbers and names. */
-function sizeExpr(e: number | { max: (number | string)[] } | undefined, names: Record<string, number>): number | undefined {
-  if (e === undefined) return undefined;
-  if (typeof e === 'number') return e;
-  return Math.max(...e.max.map((x) => (typeof x === 'number' ? x : names[x] ?? 0)));
-}
-
 /** Compares everything the helper reported with the spec. */
 export function verifyLive(model: Model, report: HelperReport): LiveReport {
   const kernel = kernelVersion(report.uname.release, report.uname.version);
@@ -204,11 +198,11 @@ function glibcChecks(model: Model, report: HelperReport, arch: Arch, gen: Genera
   check(`glibc ${g.version} exports __rseq_offset, __rseq_size, __rseq_flags`, cmp(g.version, '2.35') >= 0, g.symbols);
   if (!registers || !g.registered) return;
   const featureSize = report.auxv.featureSize ?? 0;
-  const main = sizeExpr(entry.rseqSize, { featureSize });
+  const main = glibcSize(entry.rseqSize, { featureSize });
   const allowed = [main, ...(entry.backports ?? []).map((b) => b.rseqSize)].filter((n): n is number => n !== undefined);
   check(`glibc ${g.version} __rseq_size`, allowed.join(' or ') + (entry.backports?.length ? ' (backport)' : ''), g.rseqSize, allowed.includes(g.rseqSize ?? -1));
   check(`glibc ${g.version} __rseq_flags`, 0, g.rseqFlags);
-  const regLen = sizeExpr(entry.registeredLen, { featureSize, rseqSize: g.rseqSize ?? 0 });
+  const regLen = glibcSize(entry.registeredLen, { featureSize, rseqSize: g.rseqSize ?? 0 });
   const ptraceSince = model.spec.constants.find((c) => c.name === 'PTRACE_GET_RSEQ_CONFIGURATION')?.since;
   if (regLen !== undefined && g.ptrace && !(ptraceSince && cmp(kernelVersion(report.uname.release, report.uname.version), ptraceSince) < 0)) {
     check(`glibc ${g.version} registered length (PTRACE_GET_RSEQ_CONFIGURATION)`, regLen, g.ptrace.errno === 0 ? g.ptrace.size : `errno ${g.ptrace.errno}`);
