@@ -1,5 +1,6 @@
 // Where the package's own files are, whether running from src/ (tests) or dist/src/ (the CLI).
 import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,3 +32,6 @@ export function makeDirs(dir: string): void {
   }
   for (const d of missing) mkdirSync(d);
 }
+
+/** Where rseq-abi keeps what it downloads and builds: $XDG_CACHE_HOME/rseq-abi or ~/.cache/rseq-abi. */
+export const cacheRoot = (...parts: string[]) => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'rseq-abi', ...parts);

@@ -4,9 +4,8 @@
 // costs time. Node built-ins only, so the CLI can consult one before loading anything else.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
-import { packagePath } from '../paths.js';
+import { cacheRoot, packagePath } from '../paths.js';
 
 export const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -43,7 +42,7 @@ function codeFingerprint(): string {
 const memoFile = (kind: string, inputs: (string | Buffer)[]) => {
   const h = createHash('sha256').update(codeFingerprint());
   for (const i of inputs) h.update('\0').update(i);
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'rseq-abi', kind, `${h.digest('hex')}.json`);
+  return cacheRoot(kind, `${h.digest('hex')}.json`);
 };
 
 export function readMemo<T>(kind: string, inputs: (string | Buffer)[]): T | undefined {

@@ -7,7 +7,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { cacheRoot } from '../paths.js';
 import { basename, join } from 'node:path';
 
 export const defaultSuites = ['bullseye', 'bookworm', 'trixie', 'trixie-backports', 'sid'];
@@ -50,7 +50,7 @@ export interface DebianOptions {
 }
 
 export function defaultCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rseq-abi');
+  return cacheRoot();
 }
 
 /** The Debian archive the system's apt uses: the first `deb` source that is not a security archive. */

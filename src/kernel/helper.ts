@@ -5,7 +5,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { cacheRoot } from '../paths.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -36,7 +36,7 @@ export interface BuildOptions {
   cacheDir?: string;
 }
 
-export const helperCacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'rseq-abi', 'helper');
+export const helperCacheDir = () => cacheRoot('helper');
 
 const baseFlags = ['-std=gnu11', '-O2', '-Wall', '-Wextra'];
 
